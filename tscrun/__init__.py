@@ -1,0 +1,16 @@
+"""tscrun: type-safe events for Python.
+
+``from tscrun import events`` then ``await events.emit("user.registered", payload)``.
+Importing this package never imports libcst, flake8 or mypy.
+"""
+
+from __future__ import annotations
+
+from tscrun.config import Config, EventConfig, SubscriberConfig, Target, find_config, load_config
+from tscrun.errors import ConfigError, PayloadError, TscrunError, UnknownEventError
+
+__all__ = [
+    "Config", "ConfigError", "EventConfig", "PayloadError", "SubscriberConfig", "Target",
+    "TscrunError", "UnknownEventError", "find_config", "load_config",
+]
+__version__ = "0.1.0"

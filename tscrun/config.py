@@ -1,0 +1,424 @@
+"""The one config loader shared by the runtime, the analyzer and the mypy plugin.
+
+Configuration is TOML data: it is parsed, validated and turned into one
+immutable :class:`Config`. Nothing named in it is imported or executed here;
+targets such as ``"events.user_registered:UserRegisteredEvent"`` stay strings
+until the runtime (which does import) or a static tool (which reads source)
+needs them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from tscrun.errors import ConfigError
+from tscrun.names import closest_name
+
+CONFIG_FILENAMES = ("tscrun.toml", "pyproject.toml")
+ENV_VAR = "TSCRUN_CONFIG"
+DEFAULT_NAMING = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_TARGET_RE = re.compile(rf"^({_IDENT}(?:\.{_IDENT})*):({_IDENT})$")
+_MODULE_RE = re.compile(rf"^{_IDENT}(?:\.{_IDENT})*$")
+
+_TOP_KEYS = ("project-name", "provider", "region", "source-roots", "events")
+_EVENTS_KEYS = (
+    "event-bus", "types-module", "subscribers-module", "naming", "validate-payloads",
+    "max-attempts", "retry-delay", "types", "subscribers",
+)
+_SUBSCRIBER_KEYS = ("events", "handler")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A ``module:attribute`` reference, from the config or from a convention."""
+
+    module: str
+    attr: str
+    explicit: bool
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.attr}"
+
+
+@dataclass(frozen=True)
+class EventConfig:
+    """One configured event: its payload TypedDict target and who receives it."""
+
+    name: str
+    payload: Target
+    subscribers: tuple[str, ...]
+    line: int | None
+
+
+@dataclass(frozen=True)
+class SubscriberConfig:
+    name: str
+    events: tuple[str, ...]
+    handler: Target
+    line: int | None
+    event_lines: Mapping[str, int | None] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated tscrun configuration. Everything the tools need, nothing executed."""
+
+    path: Path
+    root: Path
+    project_name: str
+    provider: Literal["local", "aws"]
+    region: str | None
+    source_roots: tuple[Path, ...]
+    event_bus: str
+    types_module: str
+    subscribers_module: str
+    naming: re.Pattern[str]
+    naming_line: int | None
+    validate_payloads: bool
+    max_attempts: int
+    retry_delay: float
+    events: Mapping[str, EventConfig]
+    subscribers: Mapping[str, SubscriberConfig]
+    digest: str
+    """sha256 of the config file's bytes: caches key on it."""
+
+    @property
+    def event_names(self) -> frozenset[str]:
+        return frozenset(self.events)
+
+    def closest_event(self, name: str) -> str | None:
+        return closest_name(name, self.events)
+
+    def module_file(self, module: str) -> Path | None:
+        """The source file of a dotted module under the source roots, found without importing."""
+        parts = module.split(".")
+        for root in self.source_roots:
+            base = root.joinpath(*parts)
+            for candidate in (base.with_suffix(".py"), base / "__init__.py",
+                              base.with_suffix(".pyi"), base / "__init__.pyi"):
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def module_for_file(self, path: Path) -> str | None:
+        """The dotted module name of ``path`` under the first source root that holds it."""
+        path = path.resolve()
+        for root in self.source_roots:
+            try:
+                rel = path.relative_to(root.resolve())
+            except ValueError:
+                continue
+            parts = list(rel.with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            if parts and all(p.isidentifier() for p in parts):
+                return ".".join(parts)
+        return None
+
+
+# --- conventions -----------------------------------------------------------------
+
+def payload_convention(event: str, types_module: str) -> Target:
+    """``order.line_added`` -> ``<types_module>.order_line_added:OrderLineAddedEvent``."""
+    module = re.sub(r"[.\-]", "_", event)
+    words = [w for w in re.split(r"[._\-]", event) if w]
+    cls = "".join(w[:1].upper() + w[1:] for w in words) + "Event"
+    return Target(f"{types_module}.{module}", cls, explicit=False)
+
+
+def handler_convention(subscriber: str, subscribers_module: str) -> Target:
+    """``send-welcome-email`` -> ``<subscribers_module>.send_welcome_email:listen``."""
+    return Target(f"{subscribers_module}.{re.sub(r'[^A-Za-z0-9_]', '_', subscriber)}",
+                  "listen", explicit=False)
+
+
+# --- discovery -------------------------------------------------------------------
+
+def _has_tscrun_table(pyproject: Path) -> bool:
+    # A pyproject.toml without [tool.tscrun] belongs to some other tool (or to a
+    # parent project in a monorepo): discovery walks past it.
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    if "tscrun" not in text:
+        return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return True  # report the broken file rather than silently skipping it
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "tscrun" in tool
+
+
+def find_config(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """Walk up from ``start`` (a file or folder; default the working directory)."""
+    here = Path(start) if start is not None else Path.cwd()
+    here = here.absolute()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        tscrun_toml = folder / "tscrun.toml"
+        if tscrun_toml.is_file():
+            return tscrun_toml
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tscrun_table(pyproject):
+            return pyproject
+    return None
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *,
+                start: str | os.PathLike[str] | None = None) -> Config:
+    """Find, read and validate the tscrun config.
+
+    ``path`` names a config file explicitly (or a folder to discover from);
+    otherwise ``$TSCRUN_CONFIG``; otherwise discovery walks up from ``start``
+    (default: the working directory). Raises :class:`ConfigError`.
+    """
+    if path is None and os.environ.get(ENV_VAR):
+        path = os.environ[ENV_VAR]
+    if path is not None:
+        p = Path(path)
+        if p.is_dir():
+            found = find_config(p)
+            if found is None:
+                raise ConfigError(f"no tscrun.toml or pyproject.toml with [tool.tscrun] "
+                                  f"in {p} or above", path=p)
+            return _load_file(found)
+        if not p.exists():
+            raise ConfigError("config file does not exist", path=p)
+        return _load_file(p)
+    found = find_config(start)
+    if found is None:
+        where = Path(start) if start is not None else Path.cwd()
+        raise ConfigError(
+            f"no tscrun config found in {where.absolute()} or any parent folder; create "
+            f"tscrun.toml or add [tool.tscrun] to pyproject.toml (or set {ENV_VAR})")
+    return _load_file(found)
+
+
+# --- reading and validation ------------------------------------------------------
+
+class _Lines:
+    """Finds where things were written, for diagnostics that point at the config.
+
+    tomllib keeps no positions, so this searches the text. It is only used for
+    line numbers; a miss yields ``None``, never a wrong value.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def find(self, pattern: str, after: int = 0) -> int | None:
+        rx = re.compile(pattern)
+        for i in range(max(after - 1, 0), len(self.lines)):
+            if rx.search(self.lines[i]):
+                return i + 1
+        return None
+
+    def key(self, key: str, after: int = 0) -> int | None:
+        return self.find(rf'^\s*["\']?{re.escape(key)}["\']?\s*=', after) or \
+            self.find(rf'["\']?{re.escape(key)}["\']?\s*=', after)
+
+    def table(self, *parts: str) -> int | None:
+        # [tool.tscrun.events.subscribers.name] or any quoting/spacing of it
+        body = r"\s*\.\s*".join(rf'["\']?{re.escape(p)}["\']?' for p in parts)
+        return self.find(rf"^\s*\[\s*(?:tool\s*\.\s*tscrun\s*\.\s*)?{body}\s*\]")
+
+    def string(self, value: str, after: int = 0) -> int | None:
+        return self.find(rf'["\']{re.escape(value)}["\']', after)
+
+
+class _Reader:
+    def __init__(self, path: Path, text: str, prefix: str) -> None:
+        self.path = path
+        self.prefix = prefix
+        self.lines = _Lines(text)
+
+    def fail(self, key: str, message: str, line: int | None = None) -> ConfigError:
+        last = key.rsplit(".", 1)[-1]
+        return ConfigError(message, path=self.path, key=self.prefix + key,
+                           line=line if line is not None else self.lines.key(last))
+
+    def check_keys(self, table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+        allowed = tuple(allowed)
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
+                hint = f'; did you mean "{close[0]}"?' if close else \
+                    f"; valid keys are {', '.join(allowed)}"
+                raise self.fail(where + key, f'unknown key "{key}"{hint}')
+
+    def get(self, table: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...],
+            default: Any, kind_name: str) -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        # bool is an int in Python but never a valid count or delay in a config
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise self.fail(where + key, f"expected {kind_name}, got a boolean")
+        if not isinstance(value, kind):
+            raise self.fail(where + key, f"expected {kind_name}, got {_toml_type(value)}")
+        return value
+
+    def target(self, value: Any, key: str, line: int | None) -> Target:
+        if not isinstance(value, str):
+            raise self.fail(key, f'expected a "module:name" string, got {_toml_type(value)}', line)
+        m = _TARGET_RE.match(value.strip())
+        if not m:
+            raise self.fail(key, f'malformed target "{value}"; write it as "package.module:Name"',
+                            line)
+        return Target(m.group(1), m.group(2), explicit=True, line=line)
+
+
+def _toml_type(value: object) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
+            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _load_file(path: Path) -> Config:
+    path = path.absolute()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config: {exc.strerror or exc}", path=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("config is not valid UTF-8", path=path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        msg = getattr(exc, "msg", str(exc))
+        raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict) or not isinstance(tool.get("tscrun"), dict):
+            raise ConfigError("pyproject.toml has no [tool.tscrun] table", path=path)
+        table, prefix = tool["tscrun"], "tool.tscrun."
+    else:
+        table, prefix = data, ""
+    return _build(path, text, raw, table, prefix)
+
+
+def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str) -> Config:
+    r = _Reader(path, text, prefix)
+    r.check_keys(table, _TOP_KEYS, "")
+    root = path.parent
+
+    project_name = r.get(table, "project-name", "", str, root.name, "a string")
+    provider = r.get(table, "provider", "", str, "local", "a string")
+    if provider not in ("local", "aws"):
+        raise r.fail("provider", f'expected "local" or "aws", got "{provider}"')
+    region = r.get(table, "region", "", str, None, "a string")
+    roots_raw = r.get(table, "source-roots", "", list, ["."], "an array of strings")
+    if not all(isinstance(x, str) for x in roots_raw):
+        raise r.fail("source-roots", "expected an array of strings")
+    source_roots = tuple((root / x).resolve() for x in roots_raw)
+
+    ev = r.get(table, "events", "", dict, {}, "a table")
+    r.check_keys(ev, _EVENTS_KEYS, "events.")
+    event_bus = r.get(ev, "event-bus", "events.", str, "default", "a string")
+    types_module = r.get(ev, "types-module", "events.", str, "events", "a module name")
+    subscribers_module = r.get(ev, "subscribers-module", "events.", str,
+                               "functions.subscribers", "a module name")
+    for key, value in (("types-module", types_module), ("subscribers-module", subscribers_module)):
+        if not _MODULE_RE.match(value):
+            raise r.fail(f"events.{key}", f'"{value}" is not a dotted module name')
+    naming_src = r.get(ev, "naming", "events.", str, DEFAULT_NAMING, "a regular expression")
+    try:
+        naming = re.compile(naming_src)
+    except re.error as exc:
+        raise r.fail("events.naming", f"invalid regular expression: {exc}") from None
+    validate = r.get(ev, "validate-payloads", "events.", bool, True, "true or false")
+    max_attempts = r.get(ev, "max-attempts", "events.", int, 3, "an integer >= 1")
+    if max_attempts < 1:
+        raise r.fail("events.max-attempts", f"expected an integer >= 1, got {max_attempts}")
+    retry_delay = float(r.get(ev, "retry-delay", "events.", (int, float), 0.5,
+                              "a number of seconds"))
+    if not retry_delay >= 0 or retry_delay == float("inf"):
+        raise r.fail("events.retry-delay", f"expected a finite number >= 0, got {retry_delay}")
+
+    types_raw = r.get(ev, "types", "events.", dict, {}, "a table of event name to \"module:Class\"")
+    types_line = r.lines.table("events", "types") or 0
+    explicit_types: dict[str, Target] = {}
+    for name, value in types_raw.items():
+        line = r.lines.key(name, types_line)
+        explicit_types[name] = r.target(value, f'events.types."{name}"', line)
+
+    subs_raw = r.get(ev, "subscribers", "events.", dict, {}, "a table of subscribers")
+    subscribers: dict[str, SubscriberConfig] = {}
+    handlers_seen: dict[str, str] = {}
+    for sname, sdef in subs_raw.items():
+        skey = f"events.subscribers.{sname}"
+        sline = r.lines.table("events", "subscribers", sname) or r.lines.string(sname)
+        if not isinstance(sdef, dict):
+            raise r.fail(skey, f"expected a table with an \"events\" array, got {_toml_type(sdef)}",
+                         sline)
+        r.check_keys(sdef, _SUBSCRIBER_KEYS, skey + ".")
+        if "events" not in sdef:
+            raise r.fail(skey + ".events", f'subscriber "{sname}" has no "events" array', sline)
+        names = sdef["events"]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise r.fail(skey + ".events", "expected an array of event names",
+                         r.lines.key("events", sline or 0))
+        event_lines: dict[str, int | None] = {}
+        for n in names:
+            if n in event_lines:
+                raise r.fail(skey + ".events", f'event "{n}" is listed twice',
+                             r.lines.string(n, sline or 0))
+            event_lines[n] = r.lines.string(n, sline or 0)
+        if "handler" in sdef:
+            handler = r.target(sdef["handler"], skey + ".handler",
+                               r.lines.key("handler", sline or 0))
+        else:
+            handler = handler_convention(sname, subscribers_module)
+            handler = Target(handler.module, handler.attr, False, sline)
+        if str(handler) in handlers_seen:
+            raise r.fail(skey + ".handler",
+                         f'handler "{handler}" is already used by subscriber '
+                         f'"{handlers_seen[str(handler)]}"; each subscriber needs its own handler',
+                         handler.line or sline)
+        handlers_seen[str(handler)] = sname
+        subscribers[sname] = SubscriberConfig(sname, tuple(names), handler, sline,
+                                              MappingProxyType(event_lines))
+
+    # Every event named anywhere is configured; explicit types come first in order.
+    order: list[str] = list(explicit_types)
+    for sub in subscribers.values():
+        order.extend(n for n in sub.events if n not in order)
+    events: dict[str, EventConfig] = {}
+    for name in order:
+        receivers = tuple(s.name for s in subscribers.values() if name in s.events)
+        if name in explicit_types:
+            payload = explicit_types[name]
+            line = payload.line
+        else:
+            first = next(s for s in subscribers.values() if name in s.events)
+            line = first.event_lines.get(name)
+            conv = payload_convention(name, types_module)
+            payload = Target(conv.module, conv.attr, False, line)
+        events[name] = EventConfig(name, payload, receivers, line)
+
+    return Config(
+        path=path, root=root, project_name=project_name, provider=provider, region=region,
+        source_roots=source_roots, event_bus=event_bus, types_module=types_module,
+        subscribers_module=subscribers_module, naming=naming,
+        naming_line=r.lines.key("naming") if "naming" in ev else None,
+        validate_payloads=validate, max_attempts=max_attempts, retry_delay=retry_delay,
+        events=MappingProxyType(events), subscribers=MappingProxyType(subscribers),
+        digest=hashlib.sha256(raw).hexdigest(),
+    )

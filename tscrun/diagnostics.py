@@ -1,0 +1,75 @@
+"""The one table of diagnostic codes and messages.
+
+The CLI, the flake8 plugin, the mypy plugin and the generated docs all read
+from here, so a user sees the same words wherever a problem is reported.
+Messages are ``str.format`` templates; every field is named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    where: str
+    mypy_code: str | None
+    summary: str
+    message: str
+
+    def format(self, **fields: object) -> str:
+        return self.message.format(**fields)
+
+
+_ALL = (
+    Code("TSC001", "emit", "tscrun-unknown-event",
+         "event name is not configured",
+         'unknown event "{name}"{hint}'),
+    Code("TSC002", "emit", "tscrun-dynamic-event",
+         "event name is not statically known",
+         "event name is not statically known; pass a string literal, a module constant "
+         "or a Literal-typed value so it can be checked"),
+    Code("TSC003", "emit, config", "tscrun-event-name",
+         "event name breaks the naming convention",
+         'event name "{name}" does not match the naming convention {pattern}'),
+    Code("TSC101", "emit", None,
+         "payload lacks required key(s)",
+         'payload for "{event}" is missing required key(s) {keys} of "{typed_dict}"'),
+    Code("TSC102", "emit", None,
+         "payload has key(s) the TypedDict does not declare",
+         'payload for "{event}" has key(s) {keys} not declared in "{typed_dict}"'),
+    Code("TSC103", "emit", None,
+         "a payload value has the wrong type",
+         'payload for "{event}": key "{key}" is {actual}, expected {expected} ("{typed_dict}")'),
+    Code("TSC104", "emit", "arg-type",
+         "payload is declared as another TypedDict than the event's",
+         'payload for "{event}" is "{actual}", which is not compatible with "{typed_dict}"{reason}'),
+    Code("TSC105", "emit", "arg-type",
+         "payload is not a mapping",
+         'payload for "{event}" is {actual}, expected "{typed_dict}"'),
+    Code("TSC201", "config", None,
+         "subscriber handler not found",
+         'handler "{target}" of subscriber "{subscriber}" not found: {reason}'),
+    Code("TSC202", "subscriber", None,
+         "handler's Event[...] annotation does not match the subscriber's events",
+         'handler of subscriber "{subscriber}" {problem}'),
+    Code("TSC301", "config", "tscrun-missing-type",
+         "configured event has no TypedDict",
+         'event "{event}" has no payload TypedDict: {reason}'),
+    Code("TSC302", "config", "tscrun-config",
+         "configuration invalid",
+         "invalid tscrun configuration: {reason}"),
+    Code("TSC900", "file", None,
+         "file could not be read or parsed",
+         "could not check this file: {reason}"),
+)
+
+CODES: Mapping[str, Code] = MappingProxyType({c.code: c for c in _ALL})
+
+
+def message(code: str, **fields: object) -> str:
+    """The formatted message for ``code``."""
+    return CODES[code].format(**fields)
