@@ -1,0 +1,1 @@
+"""mypy plugin for tscrun: ``plugins = ["mypy_plugin"]``."""
