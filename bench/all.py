@@ -55,8 +55,11 @@ def header() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer repetitions")
-    parser.add_argument("only", nargs="*", choices=[*BENCHES, []], help="benchmarks to run")
+    parser.add_argument("only", nargs="*", help=f"benchmarks to run (default: {', '.join(BENCHES)})")
     args = parser.parse_args()
+    unknown = [n for n in args.only if n not in BENCHES]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     failed = []
     for name in args.only or BENCHES:
         print(f"--- bench/{name}.py", flush=True)
