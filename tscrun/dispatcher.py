@@ -1,0 +1,536 @@
+"""The local dispatcher: delivers every emitted event to each of its subscribers.
+
+Guarantees (provider ``local``): each subscriber of an event receives it exactly
+once; ``emit`` returns once the event is accepted, before any handler runs; a
+handler that raises is retried ``max-attempts`` times in all, waiting
+``retry-delay`` seconds and doubling the wait after each failure, then kept in
+``dead_letters`` and logged; a failing or slow handler blocks neither the
+emitter nor the other handlers; plain ``def`` handlers run in worker threads.
+
+How it stays fast: ``emit`` only validates and appends to a queue; one loop
+callback per batch starts the handlers. A coroutine handler is first stepped
+directly; only one that actually suspends (awaits something not yet done) gets
+an ``asyncio.Task`` for the rest of its run. Most handlers in an event-driven
+app finish without suspending, and for them no task is created at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
+from concurrent.futures import Future as ThreadFuture
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from tscrun.config import Config, EventConfig, SubscriberConfig
+from tscrun.diagnostics import message
+from tscrun.errors import ConfigError, PayloadError, TscrunError, UnknownEventError
+from tscrun.events import Event
+from tscrun.imports import TargetBroken, TargetNotFound, import_target, make_importable
+from tscrun.validation import PayloadValidator, UnusablePayloadType
+
+__all__ = ["DeadLetter", "Dispatcher"]
+
+logger = logging.getLogger("tscrun")
+
+Handler = Callable[[Event[Any]], Any]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A delivery that failed every attempt (or could not finish before ``close``)."""
+
+    subscriber: str
+    event: Event[Any]
+    error: BaseException
+    attempts: int
+
+
+class _Subscriber:
+    __slots__ = ("handler", "is_async", "name", "target")
+
+    def __init__(self, name: str, handler: Handler, target: str) -> None:
+        self.name = name
+        self.handler = handler
+        self.target = target
+        self.is_async = _is_async(handler)
+
+
+class _Route:
+    __slots__ = ("subscribers", "validate")
+
+    def __init__(self, validate: Callable[[object], None] | None,
+                 subscribers: tuple[_Subscriber, ...]) -> None:
+        self.validate = validate
+        self.subscribers = subscribers
+
+
+# Stages of a delivery that did not finish in the callback that started it.
+_RUNNING, _THREAD, _WAITING = "running", "in a worker thread", "waiting to retry"
+
+
+class _Delivery:
+    """One subscriber's delivery of one event, while it is still in flight."""
+
+    __slots__ = ("attempt", "context", "due", "event", "finished", "stage", "sub", "task",
+                 "timer")
+
+    def __init__(self, sub: _Subscriber, event: Event[Any], attempt: int,
+                 context: contextvars.Context, stage: str) -> None:
+        self.sub = sub
+        self.event = event
+        self.attempt = attempt
+        self.context = context
+        self.stage = stage
+        self.finished = False
+        self.task: asyncio.Task[Any] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.due = 0.0
+
+
+def _is_async(handler: Handler) -> bool:
+    call = getattr(handler, "__call__", None)  # noqa: B004 - callable objects too
+    return (inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
+            or inspect.iscoroutinefunction(inspect.unwrap(handler)))
+
+
+class _Resume:
+    """Lets a task take over a coroutine that was already stepped once.
+
+    The first ``send`` happened outside any task and yielded ``first`` (the
+    future the handler waits on). Re-yielding it from inside the task makes the
+    task wait on that future exactly as if it had run the coroutine from the
+    start; from then on every value, exception and cancellation is passed
+    through, as ``yield from`` would.
+    """
+
+    __slots__ = ("coro", "first")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
+        self.coro = coro
+        self.first = first
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coro, value = self.coro, self.first
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:
+                try:
+                    value = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    value = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+
+async def _finish(coro: Coroutine[Any, Any, Any], first: Any) -> Any:
+    return await _Resume(coro, first)
+
+
+async def _await(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
+def _first_step(handler: Handler, event: Event[Any]) -> tuple[Coroutine[Any, Any, Any], Any] | None:
+    """Call an async handler and run it up to its first suspension.
+
+    ``None`` means it already finished (``StopIteration`` is the normal way a
+    coroutine that never suspends returns); otherwise the coroutine and what it
+    yielded, to be continued by a task.
+    """
+    result = handler(event)
+    if not inspect.iscoroutine(result):
+        if not inspect.isawaitable(result):
+            return None
+        result = _await(result)
+    try:
+        return result, result.send(None)
+    except StopIteration:
+        return None
+
+
+class Dispatcher:
+    """Delivers events to the subscribers a :class:`~tscrun.Config` declares.
+
+    Construction imports every subscriber's handler and every event's payload
+    TypedDict (the config's source roots are put on ``sys.path`` for that). A
+    handler that cannot be imported is an error here, naming subscriber and
+    target. An event whose payload type cannot be imported, or is not a
+    TypedDict, is logged as a warning and its payloads are only checked to be
+    mappings: the other events keep full validation.
+    """
+
+    def __init__(self, config: Config) -> None:
+        if config.provider != "local":
+            raise TscrunError(
+                f'{config.path}: provider "{config.provider}" is not supported by the tscrun '
+                f'runtime yet; set provider = "local" to deliver events in this process')
+        self.config = config
+        self._max_attempts = config.max_attempts
+        self._retry_delay = config.retry_delay
+        self._key_prefix = "tool.tscrun." if config.path.name == "pyproject.toml" else ""
+        make_importable(config.source_roots)
+        subscribers = {name: self._load_handler(sub) for name, sub in config.subscribers.items()}
+        self._routes: dict[str, _Route] = {
+            name: _Route(self._load_validator(ev) if config.validate_payloads else None,
+                         tuple(subscribers[s] for s in ev.subscribers))
+            for name, ev in config.events.items()
+        }
+        self._queue: deque[tuple[Event[Any], tuple[_Subscriber, ...], contextvars.Context]] = \
+            deque()
+        self._flush_scheduled = False
+        self._pending = 0
+        self._live: set[_Delivery] = set()
+        self._orphans: deque[tuple[_Delivery, ThreadFuture[Any]]] = deque()
+        self._waiters: list[asyncio.Future[None]] = []
+        self._dead: list[DeadLetter] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    # --- construction ---------------------------------------------------------------
+
+    def _load_handler(self, sub: SubscriberConfig) -> _Subscriber:
+        target = sub.handler
+        key = f"{self._key_prefix}events.subscribers.{sub.name}" + \
+            (".handler" if target.explicit else "")
+        how = "" if target.explicit else \
+            ' (found by convention; set handler = "module:function" to point elsewhere)'
+        try:
+            handler = import_target(target)
+        except TargetNotFound as exc:
+            raise ConfigError(
+                message("TSC201", target=target, subscriber=sub.name, reason=exc) + how,
+                path=self.config.path, key=key, line=target.line or sub.line) from None
+        except TargetBroken as exc:
+            raise TscrunError(f'handler "{target}" of subscriber "{sub.name}" could not be '
+                              f"imported: {exc}") from exc.__cause__
+        if not callable(handler):
+            raise ConfigError(
+                message("TSC201", target=target, subscriber=sub.name,
+                        reason=f"it is a {type(handler).__name__}, not a function"),
+                path=self.config.path, key=key, line=target.line or sub.line)
+        return _Subscriber(sub.name, handler, str(target))
+
+    def _load_validator(self, ev: EventConfig) -> Callable[[object], None]:
+        try:
+            payload_type = import_target(ev.payload)
+            return PayloadValidator(ev.name, payload_type)  # type: ignore[arg-type]
+        except TargetBroken as exc:
+            raise TscrunError(f'payload type "{ev.payload}" of event "{ev.name}" could not be '
+                              f"imported: {exc}") from exc.__cause__
+        except (TargetNotFound, UnusablePayloadType) as exc:
+            logger.warning("%s; payloads of this event are only checked to be mappings",
+                           message("TSC301", event=ev.name, reason=exc))
+            return functools.partial(_check_mapping, ev.name)
+
+    # --- public API -----------------------------------------------------------------
+
+    @property
+    def dead_letters(self) -> tuple[DeadLetter, ...]:
+        """Deliveries that failed every attempt, oldest first."""
+        return tuple(self._dead)
+
+    @property
+    def pending(self) -> int:
+        """Deliveries accepted but not finished yet (queued, running or waiting to retry)."""
+        return self._pending
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def emit(self, name: str, data: Mapping[str, object]) -> None:
+        """Accept event ``name`` for delivery to its subscribers.
+
+        Returns as soon as the event is validated and queued. Raises
+        :class:`~tscrun.UnknownEventError` or :class:`~tscrun.PayloadError`
+        before anything is delivered, and :class:`~tscrun.TscrunError` once the
+        dispatcher is closed.
+        """
+        route = self._routes.get(name)
+        if route is None:
+            raise UnknownEventError(name, self.config.closest_event(name))
+        if self._closed:
+            raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
+        if route.validate is not None:
+            route.validate(data)
+        subscribers = route.subscribers
+        if not subscribers:
+            return
+        loop = self._loop
+        if loop is None or loop is not asyncio.get_running_loop():
+            loop = self._bind()
+        self._pending += len(subscribers)
+        # Handlers run in a copy of the emitter's context, as tasks would.
+        self._queue.append((Event(name, data), subscribers, contextvars.copy_context()))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+
+    async def drain(self) -> None:
+        """Wait until every accepted delivery has succeeded or been dead-lettered."""
+        loop = self._bind()
+        while self._pending:
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
+    async def close(self, timeout: float | None = None) -> None:
+        """Stop accepting events and wait for every accepted delivery to finish.
+
+        With ``timeout`` (seconds), deliveries still unfinished by then are
+        cancelled and moved to ``dead_letters`` (and logged), so nothing that
+        was accepted disappears without a trace.
+        """
+        self._closed = True
+        try:
+            if timeout is None:
+                await self.drain()
+            else:
+                try:
+                    await asyncio.wait_for(self.drain(), timeout)
+                except TimeoutError:
+                    self._abandon()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+
+    # --- delivery -------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        queue = self._queue
+        # Only what was queued before this call: events emitted by the handlers
+        # started here wait for the next callback, so chains of events cannot
+        # starve the loop.
+        for _ in range(len(queue)):
+            event, subscribers, context = queue.popleft()
+            last = len(subscribers) - 1
+            for i, sub in enumerate(subscribers):
+                # Each delivery gets its own context, like a task would.
+                try:
+                    self._attempt(sub, event, 1, context if i == last else context.copy())
+                except BaseException:
+                    # KeyboardInterrupt/SystemExit from a handler: keep what is
+                    # left of this event for later before letting it through.
+                    if i < last:
+                        queue.appendleft((event, subscribers[i + 1:], context))
+                    self._schedule_flush()
+                    raise
+
+    def _schedule_flush(self) -> None:
+        if self._queue and not self._flush_scheduled and self._loop is not None \
+                and not self._loop.is_closed():
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _attempt(self, sub: _Subscriber, event: Event[Any], attempt: int,
+                 context: contextvars.Context) -> None:
+        if not sub.is_async:
+            self._start_thread(sub, event, attempt, context)
+            return
+        try:
+            step = context.run(_first_step, sub.handler, event)
+        except Exception as exc:
+            self._failed(sub, event, attempt, context, exc)
+            return
+        except asyncio.CancelledError as exc:
+            self._failed(sub, event, attempt, context, exc)
+            return
+        except BaseException as exc:
+            self._dead_letter(sub, event, attempt, exc)
+            raise
+        if step is None:
+            self._delivered()
+        else:
+            self._continue(sub, event, attempt, context, *step)
+
+    def _continue(self, sub: _Subscriber, event: Event[Any], attempt: int,
+                  context: contextvars.Context, coro: Coroutine[Any, Any, Any],
+                  first: Any) -> None:
+        assert self._loop is not None
+        delivery = _Delivery(sub, event, attempt, context, _RUNNING)
+        delivery.task = self._loop.create_task(_finish(coro, first), context=context)
+        self._live.add(delivery)
+        delivery.task.add_done_callback(functools.partial(self._task_done, delivery))
+
+    def _task_done(self, delivery: _Delivery, task: asyncio.Task[Any]) -> None:
+        self._live.discard(delivery)
+        if delivery.finished:
+            return
+        delivery.finished = True
+        if task.cancelled():
+            self._dead_letter(delivery.sub, delivery.event, delivery.attempt,
+                              asyncio.CancelledError("the handler's task was cancelled"))
+            return
+        exc = task.exception()
+        if exc is None:
+            self._delivered()
+        else:
+            self._failed(delivery.sub, delivery.event, delivery.attempt, delivery.context, exc)
+
+    def _start_thread(self, sub: _Subscriber, event: Event[Any], attempt: int,
+                      context: contextvars.Context) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(thread_name_prefix="tscrun-handler")
+        delivery = _Delivery(sub, event, attempt, context, _THREAD)
+        self._live.add(delivery)
+        future = self._pool.submit(context.run, sub.handler, event)
+        future.add_done_callback(functools.partial(self._thread_finished, delivery))
+
+    def _thread_finished(self, delivery: _Delivery, future: ThreadFuture[Any]) -> None:
+        # Runs in the worker thread: hand the outcome to whichever loop the
+        # dispatcher is bound to by now.
+        loop = self._loop
+        try:
+            if loop is None:
+                raise RuntimeError("no loop")
+            loop.call_soon_threadsafe(self._thread_done, delivery, future)
+        except RuntimeError:  # loop closed: picked up when the dispatcher is next used
+            self._orphans.append((delivery, future))
+
+    def _thread_done(self, delivery: _Delivery, future: ThreadFuture[Any]) -> None:
+        self._live.discard(delivery)
+        if delivery.finished:
+            return
+        delivery.finished = True
+        exc = future.exception()
+        if exc is not None:
+            self._failed(delivery.sub, delivery.event, delivery.attempt, delivery.context, exc)
+            return
+        result = future.result()
+        if inspect.isawaitable(result):
+            # A plain def that returned an awaitable (a wrapped coroutine function):
+            # finish it on the loop.
+            coro = _await(result)
+            try:
+                first = delivery.context.run(coro.send, None)
+            except StopIteration:
+                self._delivered()
+            except Exception as err:
+                self._failed(delivery.sub, delivery.event, delivery.attempt, delivery.context,
+                             err)
+            else:
+                self._continue(delivery.sub, delivery.event, delivery.attempt, delivery.context,
+                               coro, first)
+            return
+        self._delivered()
+
+    def _failed(self, sub: _Subscriber, event: Event[Any], attempt: int,
+                context: contextvars.Context, exc: BaseException) -> None:
+        if attempt >= self._max_attempts:
+            self._dead_letter(sub, event, attempt, exc)
+            return
+        assert self._loop is not None
+        delay = self._retry_delay * 2 ** (attempt - 1)
+        logger.warning('subscriber "%s" failed on event "%s" (id %s), attempt %d of %d: %r; '
+                       "retrying in %.3g s", sub.name, event.type, event.id, attempt,
+                       self._max_attempts, exc, delay)
+        delivery = _Delivery(sub, event, attempt + 1, context, _WAITING)
+        delivery.due = time.monotonic() + delay
+        delivery.timer = self._loop.call_later(delay, self._retry, delivery)
+        self._live.add(delivery)
+
+    def _retry(self, delivery: _Delivery) -> None:
+        if delivery.finished or delivery not in self._live:
+            return
+        self._live.discard(delivery)
+        delivery.finished = True
+        self._attempt(delivery.sub, delivery.event, delivery.attempt, delivery.context)
+
+    def _delivered(self) -> None:
+        self._pending -= 1
+        if not self._pending:
+            self._wake()
+
+    def _dead_letter(self, sub: _Subscriber, event: Event[Any], attempts: int,
+                     exc: BaseException) -> None:
+        self._dead.append(DeadLetter(sub.name, event, exc, attempts))
+        logger.error('subscriber "%s" gave up on event "%s" (id %s) after %d attempt(s); '
+                     "it is kept in dead_letters", sub.name, event.type, event.id, attempts,
+                     exc_info=(type(exc), exc, exc.__traceback__))
+        self._delivered()
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # --- event loops ----------------------------------------------------------------
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        """Bind to the running loop; move over what a finished previous loop left behind."""
+        loop = asyncio.get_running_loop()
+        old = self._loop
+        if loop is old:
+            return loop
+        if old is not None and self._pending and old.is_running():
+            raise TscrunError("this dispatcher is delivering events on another running event "
+                              "loop; use one dispatcher per event loop")
+        self._loop = loop
+        self._waiters = []  # futures of the old loop can never be awaited again
+        self._flush_scheduled = False
+        if old is not None and self._pending:
+            self._adopt(old)
+        return loop
+
+    def _adopt(self, old: asyncio.AbstractEventLoop) -> None:
+        assert self._loop is not None
+        lost: list[_Delivery] = []
+        for delivery in list(self._live):
+            if delivery.stage == _WAITING and delivery.timer is not None:
+                delivery.timer.cancel()
+                delay = max(0.0, delivery.due - time.monotonic())
+                delivery.timer = self._loop.call_later(delay, self._retry, delivery)
+            elif delivery.stage == _RUNNING:
+                lost.append(delivery)
+        for delivery in lost:
+            self._live.discard(delivery)
+            delivery.finished = True
+            self._dead_letter(delivery.sub, delivery.event, delivery.attempt, TscrunError(
+                "the event loop stopped while the handler was running"))
+        while self._orphans:
+            self._thread_done(*self._orphans.popleft())
+        self._schedule_flush()
+
+    def _abandon(self) -> None:
+        """Dead-letter everything unfinished (``close`` timed out)."""
+        error = TscrunError("the dispatcher was closed before this delivery finished")
+        while self._queue:
+            event, subscribers, _ = self._queue.popleft()
+            for sub in subscribers:
+                self._dead_letter(sub, event, 0, error)
+        for delivery in list(self._live):
+            self._live.discard(delivery)
+            delivery.finished = True
+            if delivery.task is not None:
+                delivery.task.cancel()
+            if delivery.timer is not None:
+                delivery.timer.cancel()
+            attempts = delivery.attempt - (1 if delivery.stage == _WAITING else 0)
+            self._dead_letter(delivery.sub, delivery.event, attempts, error)
+
+
+def _check_mapping(event: str, data: object) -> None:
+    if not isinstance(data, Mapping):
+        raise PayloadError(event, None, f"expected a mapping, got {type(data).__name__}")
