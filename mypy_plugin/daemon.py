@@ -1,0 +1,24 @@
+"""Making ``dmypy run`` follow edits of the tscrun config without a manual restart.
+
+The daemon keeps one plugin instance, and with it the config it read at start.
+Before every ``dmypy run`` it builds the plugins afresh and compares a snapshot
+of each plugin module, ``f"{module.__version__}:{hash of its file}"``, with the
+one taken at start; on a difference it restarts itself and checks from scratch.
+Putting the config digest into ``__version__`` turns a config edit into exactly
+that difference. Plain mypy runs ignore the snapshot.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from mypy_plugin.version import PLUGIN_VERSION
+
+_PACKAGE = __name__.partition(".")[0]
+
+
+def publish_config_digest(digest: str) -> None:
+    """Expose ``digest`` in the plugin module's ``__version__`` for the daemon's snapshot."""
+    package = sys.modules.get(_PACKAGE)
+    if package is not None:
+        setattr(package, "__version__", f"{PLUGIN_VERSION}+{digest[:16]}")

@@ -1,0 +1,86 @@
+"""Dependencies between emit sites and the payload TypedDicts they are checked against.
+
+An emit site never imports the TypedDict it is checked against (``emit("x", {...})``
+names no type), so mypy would not know the two are linked:
+
+* ``get_additional_deps`` adds every payload module to each project module that
+  imports ``tscrun``. That puts the TypedDicts in the build, makes mypy analyse
+  them before the emit sites (a lookup would otherwise find nothing), and makes
+  an emit site's cache stale when a TypedDict changes. Modules that reach emit
+  through another project module depend on it through that module.
+* Under ``dmypy``, fine-grained dependencies decide what is re-checked after an
+  edit; :func:`record_fine_grained_dependency` ties the function holding an emit
+  call to the TypedDict's trigger, the way mypy's semantic-analysis plugins do
+  with ``add_plugin_dependency``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from mypy.build import PRI_LOW
+from mypy.checker import TypeChecker
+from mypy.nodes import Import, ImportAll, ImportFrom, MypyFile
+from mypy.options import Options
+from mypy.plugin import CheckerPluginInterface
+from mypy.server.trigger import make_trigger
+
+from mypy_plugin.fullnames import RUNTIME_PACKAGE
+from mypy_plugin.project import Project
+
+_SUFFIXES = (".py", ".pyi", os.sep + "__init__.py", os.sep + "__init__.pyi")
+
+
+def payload_dependencies(project: Project, file: MypyFile,
+                         options: Options) -> list[tuple[int, str, int]]:
+    """The payload modules ``file`` must depend on, as ``get_additional_deps`` wants them."""
+    if project.config is None or not _imports_runtime(file) or not project.governs(file.path):
+        return []
+    bases = _search_bases(file, options)
+    return [(PRI_LOW, module, -1) for module in sorted(project.payload_modules)
+            if module != file.fullname and _findable(module, bases)]
+
+
+def _imports_runtime(file: MypyFile) -> bool:
+    for imp in file.imports:
+        if isinstance(imp, Import):
+            ids: Iterable[str] = (name for name, _ in imp.ids)
+        elif isinstance(imp, (ImportFrom, ImportAll)) and not imp.relative:
+            ids = (imp.id,)
+        else:
+            continue
+        if any(i == RUNTIME_PACKAGE or i.startswith(RUNTIME_PACKAGE + ".") for i in ids):
+            return True
+    return False
+
+
+def _search_bases(file: MypyFile, options: Options) -> list[str]:
+    # Where mypy will look for a payload module on behalf of this file: the
+    # folder its own module name is relative to, mypy_path/MYPYPATH and the
+    # working directory. A module found nowhere here is left out, since an
+    # unresolvable dependency would become an import error in the user's file.
+    path = os.path.abspath(file.path)
+    depth = file.fullname.count(".") + 1
+    if os.path.basename(path).startswith("__init__."):
+        depth += 1
+    base = path
+    for _ in range(depth):
+        base = os.path.dirname(base)
+    env = os.environ.get("MYPYPATH", "")
+    return [base, *options.mypy_path, *(p for p in env.split(os.pathsep) if p), os.getcwd()]
+
+
+def _findable(module: str, bases: list[str]) -> bool:
+    rel = module.replace(".", os.sep)
+    return any(os.path.isfile(os.path.join(base, rel) + suffix)
+               for base in bases for suffix in _SUFFIXES)
+
+
+def record_fine_grained_dependency(api: CheckerPluginInterface, fullname: str) -> None:
+    """Re-check the function around the current emit call under dmypy when ``fullname`` changes."""
+    # Only the real type checker keeps the module tree and the current target;
+    # anything else (a future API) just loses the daemon refinement.
+    if isinstance(api, TypeChecker):
+        target = api.tscope.current_target()
+        api.tree.plugin_deps.setdefault(make_trigger(fullname), set()).add(target)

@@ -1,0 +1,150 @@
+"""Checking one ``emit(name, data)`` call: the event name, and the payload's type.
+
+This runs as a signature hook, before mypy checks the call's arguments: it
+reports what is wrong with the event name (TSC001/002/003, TSC301) and hands
+mypy back the signature with ``data`` narrowed to the event's TypedDict. mypy
+then checks the payload itself, with its own TypedDict errors, wherever the
+payload comes from (a dict display, ``dict(...)``, a spread, a variable, a
+call), and names the TypedDict in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, MypyFile, \
+    SymbolTableNode, TypeInfo
+from mypy.plugin import FunctionSigContext, MethodSigContext
+from mypy.types import CallableType, Type, UnionType
+
+from tscrun.diagnostics import message
+
+from mypy_plugin import errorcodes
+from mypy_plugin.deps import record_fine_grained_dependency
+from mypy_plugin.event_names import event_names, is_plain_variable
+from mypy_plugin.fullnames import DISPATCHER_CLASS, EMIT_METHOD, NAME_PARAMETER, \
+    PAYLOAD_PARAMETER
+from mypy_plugin.payloads import MissingPayload, find_payload
+from mypy_plugin.project import Project
+
+
+@dataclass
+class OneSite:
+    """Picks the one place where a project-wide problem is reported.
+
+    A broken config is one error, not one per emit call: it is reported at the
+    first emit call checked, and again only there (mypy may check a call more
+    than once, and dmypy re-checks the module after an edit).
+    """
+
+    site: tuple[str, int, int] | None = field(default=None)
+
+    def claims(self, path: str, context: Context) -> bool:
+        here = (path, context.line, context.column)
+        if self.site is None:
+            self.site = here
+        return self.site == here
+
+
+@dataclass(frozen=True)
+class EmitChecker:
+    """What checking an emit call needs from the plugin."""
+
+    project: Project
+    modules: Callable[[str], MypyFile | None]
+    lookup: Callable[[str], SymbolTableNode | None]
+    config_error_site: OneSite
+
+    def __call__(self, ctx: FunctionSigContext | MethodSigContext) -> CallableType:
+        return check_emit_call(ctx, self)
+
+
+def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
+                    checker: EmitChecker) -> CallableType:
+    signature = ctx.default_signature
+    api = ctx.api
+    project = checker.project
+    if not project.governs(api.path):
+        return signature
+    if project.config is None:
+        if checker.config_error_site.claims(api.path, ctx.context):
+            api.fail(message("TSC302", reason=project.error), ctx.context,
+                     code=errorcodes.CONFIG)
+        return signature
+    config = project.config
+    try:
+        name_index = signature.arg_names.index(NAME_PARAMETER)
+        data_index = signature.arg_names.index(PAYLOAD_PARAMETER)
+    except ValueError:
+        return signature  # not the signature this plugin knows: leave it to mypy
+    name_expr = _plain_argument(ctx.args[name_index], ctx.context)
+    if name_expr is None:
+        return signature  # missing, or hidden in *args/**kwargs: mypy has its own say
+    names = event_names(name_expr, api)
+    if names is None:
+        api.fail(message("TSC002"), name_expr, code=errorcodes.DYNAMIC_EVENT)
+        if is_plain_variable(name_expr):
+            api.msg.note('mypy reads the value of a constant only when it is declared Final, '
+                     'as in NAME: Final = "user.registered"', name_expr,
+                     code=errorcodes.DYNAMIC_EVENT)
+        return signature
+
+    payloads: list[Type] = []
+    for name in names:
+        event = config.events.get(name)
+        if event is None:
+            closest = config.closest_event(name)
+            hint = f'; did you mean "{closest}"?' if closest else "; add it to the tscrun config"
+            api.fail(message("TSC001", name=name, hint=hint), name_expr,
+                     code=errorcodes.UNKNOWN_EVENT)
+            continue
+        if not config.naming.search(name):
+            api.fail(message("TSC003", name=name, pattern=config.naming.pattern), name_expr,
+                     code=errorcodes.EVENT_NAME)
+        found = find_payload(event, config, checker.modules, checker.lookup)
+        if found is None:
+            continue
+        if isinstance(found, MissingPayload):
+            api.fail(message("TSC301", event=name, reason=found.reason), name_expr,
+                     code=errorcodes.MISSING_TYPE)
+            record_fine_grained_dependency(api, found.fullname)
+            continue
+        for fullname in found.fullnames:
+            record_fine_grained_dependency(api, fullname)
+        payloads.append(found.typed_dict)
+
+    if len(payloads) != len(names):
+        return signature  # some name has no payload type: nothing sound to narrow to
+    arg_types = list(signature.arg_types)
+    arg_types[data_index] = UnionType.make_union(payloads)
+    return signature.copy_modified(arg_types=arg_types)
+
+
+def _plain_argument(actuals: list[Expression], context: Context) -> Expression | None:
+    # One argument, passed by position or keyword; *args and **kwargs hide which
+    # value lands where, so they are left alone.
+    if len(actuals) != 1:
+        return None
+    expr = actuals[0]
+    if isinstance(context, CallExpr):
+        for arg, kind in zip(context.args, context.arg_kinds):
+            if arg is expr:
+                return expr if kind in (ARG_POS, ARG_NAMED) else None
+    return None
+
+
+def is_dispatcher_emit(method_fullname: str,
+                       lookup: Callable[[str], SymbolTableNode | None]) -> bool:
+    """Is ``Class.emit`` the ``emit`` that ``Dispatcher`` defines (on a subclass, say)?"""
+    owner, _, method = method_fullname.rpartition(".")
+    if method != EMIT_METHOD or not owner:
+        return False
+    symbol = lookup(owner)
+    info = symbol.node if symbol is not None else None
+    if not isinstance(info, TypeInfo):
+        return False
+    for base in info.mro:
+        if EMIT_METHOD in base.names:
+            return base.fullname == DISPATCHER_CLASS
+    return False

@@ -1,0 +1,62 @@
+"""Finding an event's payload TypedDict in mypy's build, without importing anything.
+
+The config names the TypedDict as ``module:Class`` (explicitly, or by the
+naming convention). The module is in the build because ``deps`` added it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mypy.erasetype import erase_typevars
+from mypy.nodes import MypyFile, SymbolTableNode, TypeAlias, TypeInfo
+from mypy.types import TypedDictType, get_proper_type
+
+from tscrun.config import Config, EventConfig
+
+
+@dataclass(frozen=True)
+class Payload:
+    """The TypedDict an event's payload must match, and the names mypy tracks it by."""
+
+    typed_dict: TypedDictType
+    fullnames: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MissingPayload:
+    """The config names no usable TypedDict for the event (TSC301)."""
+
+    reason: str
+    fullname: str
+
+
+def find_payload(event: EventConfig, config: Config,
+                 modules: Callable[[str], MypyFile | None],
+                 lookup: Callable[[str], SymbolTableNode | None],
+                 ) -> Payload | MissingPayload | None:
+    """The event's payload type; ``None`` when it cannot be decided (so nothing is reported)."""
+    target = event.payload
+    fullname = f"{target.module}.{target.attr}"
+    hint = "" if target.explicit else (
+        f"; define it there or name the event's TypedDict under [events.types]")
+    if modules(target.module) is None:
+        if config.module_file(target.module) is None:
+            return MissingPayload(f'module "{target.module}" not found under the source roots '
+                                  f'(looking for "{target}"){hint}', fullname)
+        return None  # it exists but mypy does not see it: not for us to judge
+    symbol = lookup(fullname)
+    if symbol is None or symbol.node is None:
+        return MissingPayload(f'module "{target.module}" has no "{target.attr}"{hint}', fullname)
+    node = symbol.node
+    if isinstance(node, TypeInfo) and node.typeddict_type is not None:
+        # A generic TypedDict is checked with Any for its parameters.
+        typed = erase_typevars(node.typeddict_type)
+        assert isinstance(typed, TypedDictType)
+        return Payload(typed, tuple(dict.fromkeys((fullname, node.fullname))))
+    if isinstance(node, TypeAlias):
+        aliased = get_proper_type(node.target)
+        if isinstance(aliased, TypedDictType):
+            return Payload(aliased, (fullname, aliased.fallback.type.fullname))
+    return MissingPayload(f'"{target}" is not a TypedDict', fullname)

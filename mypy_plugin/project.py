@@ -1,0 +1,84 @@
+"""The tscrun project a mypy run checks: its config, or why there is none.
+
+The config is read once per plugin instance with the shared loader
+(``tscrun.load_config``), from mypy's config file's folder first, then from the
+working directory. Nothing named in it is imported. A broken or missing config
+is not an exception here: it becomes one TSC302 error at the first emit site,
+so mypy never shows a traceback for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mypy.options import Options
+
+from tscrun.config import ENV_VAR, Config, find_config, load_config
+from tscrun.errors import ConfigError
+
+from mypy_plugin.version import PLUGIN_VERSION
+
+
+@dataclass(frozen=True)
+class Project:
+    """Either a loaded ``config`` or the ``error`` explaining why there is none."""
+
+    config: Config | None
+    error: str | None
+    config_path: Path | None
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever anything the plugin's results depend on changes."""
+        if self.config is not None:
+            return self.config.digest
+        return hashlib.sha256((self.error or "").encode()).hexdigest()
+
+    def cache_data(self) -> dict[str, str | None]:
+        """What ``report_config_data`` hands mypy: a change invalidates its cache."""
+        return {
+            "plugin": PLUGIN_VERSION,
+            "config": str(self.config_path) if self.config_path else None,
+            "digest": self.digest,
+        }
+
+    def governs(self, path: str) -> bool:
+        """Is ``path`` (as mypy spells it, often relative) inside the project root?
+
+        Emit calls elsewhere (the runtime itself, other projects, site-packages)
+        are not ours to judge.
+        """
+        root = str(self.config.root) if self.config is not None else os.getcwd()
+        return os.path.abspath(path).startswith(root + os.sep)
+
+    @property
+    def payload_modules(self) -> frozenset[str]:
+        if self.config is None:
+            return frozenset()
+        return frozenset(e.payload.module for e in self.config.events.values())
+
+
+def load_project(options: Options) -> Project:
+    """Find and load the tscrun config for a mypy run described by ``options``."""
+    starts: list[Path] = []
+    if options.config_file:
+        starts.append(Path(options.config_file).absolute().parent)
+    starts.append(Path.cwd())
+    path: Path | None = None
+    try:
+        if os.environ.get(ENV_VAR):
+            config = load_config()  # the explicit override wins over discovery
+            return Project(config, None, config.path)
+        for start in starts:
+            path = find_config(start)
+            if path is not None:
+                config = load_config(path)
+                return Project(config, None, config.path)
+        # Let the loader word the "nothing found" error the way every tool does.
+        config = load_config(start=starts[-1])
+        return Project(config, None, config.path)
+    except ConfigError as exc:
+        return Project(None, str(exc), exc.path or path)
