@@ -119,6 +119,14 @@ class _Resume:
 
     def __await__(self) -> Generator[Any, Any, Any]:
         coro, value = self.coro, self.first
+        if value is None:
+            # A bare yield (``await asyncio.sleep(0)``) only asks to run again on
+            # the next loop iteration, which is when a new task's first step
+            # runs: continue at once instead of spending one more step.
+            try:
+                value = coro.send(None)
+            except StopIteration as stop:
+                return stop.value
         while True:
             try:
                 sent = yield value
