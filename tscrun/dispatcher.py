@@ -101,14 +101,15 @@ def _is_async(handler: Handler) -> bool:
             or inspect.iscoroutinefunction(inspect.unwrap(handler)))
 
 
-class _Resume:
+class _Resume(Coroutine[Any, Any, Any]):
     """Lets a task take over a coroutine that was already stepped once.
 
     The first ``send`` happened outside any task and yielded ``first`` (the
-    future the handler waits on). Re-yielding it from inside the task makes the
-    task wait on that future exactly as if it had run the coroutine from the
-    start; from then on every value, exception and cancellation is passed
-    through, as ``yield from`` would.
+    future the handler waits on, or ``None`` for a bare yield). The task's
+    first step hands that back, so the task waits on the same future exactly
+    as if it had run the coroutine from the start; after that every value,
+    exception and cancellation is passed straight through. Being a coroutine
+    object itself (not a wrapper coroutine) saves a frame on every step.
     """
 
     __slots__ = ("coro", "first")
@@ -117,36 +118,24 @@ class _Resume:
         self.coro = coro
         self.first = first
 
+    def send(self, value: Any) -> Any:
+        first = self.first
+        if first is not None:
+            self.first = None
+            return first
+        # After a bare yield the task's first step is the "next loop
+        # iteration" the handler asked for: continue at once.
+        return self.coro.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        self.first = None
+        return self.coro.throw(typ if val is None else val)
+
+    def close(self) -> None:
+        self.coro.close()
+
     def __await__(self) -> Generator[Any, Any, Any]:
-        coro, value = self.coro, self.first
-        if value is None:
-            # A bare yield (``await asyncio.sleep(0)``) only asks to run again on
-            # the next loop iteration, which is when a new task's first step
-            # runs: continue at once instead of spending one more step.
-            try:
-                value = coro.send(None)
-            except StopIteration as stop:
-                return stop.value
-        while True:
-            try:
-                sent = yield value
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:
-                try:
-                    value = coro.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-            else:
-                try:
-                    value = coro.send(sent)
-                except StopIteration as stop:
-                    return stop.value
-
-
-async def _finish(coro: Coroutine[Any, Any, Any], first: Any) -> Any:
-    return await _Resume(coro, first)
+        raise TypeError("_Resume is driven by its task only")
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
@@ -377,7 +366,7 @@ class Dispatcher:
                   first: Any) -> None:
         assert self._loop is not None
         delivery = _Delivery(sub, event, attempt, context, _RUNNING)
-        delivery.task = self._loop.create_task(_finish(coro, first), context=context)
+        delivery.task = self._loop.create_task(_Resume(coro, first), context=context)
         self._live.add(delivery)
         delivery.task.add_done_callback(functools.partial(self._task_done, delivery))
 

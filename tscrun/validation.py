@@ -179,7 +179,7 @@ class _Compiler:
         if getattr(tp, "__extra_items__", _NO_EXTRA_ITEMS) is not _NO_EXTRA_ITEMS:
             slow = self.slow
             return lambda value: slow(value, tp)
-        cell = [_accept]
+        cell: list[_Check] = [_accept]
         self.typed_dicts[id(tp)] = cell
         hints = _hints(tp)
         declared = frozenset(hints)
