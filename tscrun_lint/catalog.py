@@ -1,0 +1,608 @@
+"""The catalog: payload TypedDicts, event-name constants and handlers, read from source.
+
+Built from a :class:`tscrun.Config`; everything is read statically with libcst
+(user code is never imported). One catalog per config per process, parsed
+lazily and reused across checked files; a source file that changed on disk is
+re-read on next use.
+
+Answers are three-way: a value, :class:`Missing` (the config names something
+that does not exist or is not a TypedDict: a finding) or ``None`` (cannot be
+decided statically: stay silent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import ClassVar
+
+import libcst as cst
+
+from tscrun.config import Config, SubscriberConfig
+from tscrun_lint.modules import (
+    Binding, DefSym, External, ModuleIndex, ModuleInfo, ModuleSym, NotFound, Symbol,
+)
+from tscrun_lint.typemodel import (
+    ANY, NONE, DictType, Field, ListType, LiteralType, LiteralValue, Prim, SetType, TupleType,
+    Type, TypedDictType, UnionType, make_union,
+)
+
+Resolver = Callable[[cst.BaseExpression], Symbol]
+"""Resolves a Name or Attribute (as written somewhere) to what it refers to."""
+
+
+@dataclass(frozen=True)
+class Missing:
+    """The config names something that does not exist or is not a TypedDict/function."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandlerInfo:
+    """A subscriber's handler. ``line`` is 1-based, ``column`` 0-based (libcst positions);
+    they point at the first parameter's annotation when there is one, else the name.
+
+    ``accepted``: the TypedDicts of the handler's ``Event[...]`` annotation, or
+    None when undecidable (no annotation, ``Any``, something unresolvable)."""
+
+    path: Path
+    line: int
+    column: int
+    accepted: tuple[TypedDictType, ...] | None
+
+
+_TYPEDDICT = frozenset({"typing.TypedDict"})
+_EVENT = frozenset({"tscrun.events.Event", "tscrun.Event"})
+_PRIMS = {f"builtins.{n}": Prim(n) for n in ("str", "int", "float", "bool", "bytes", "complex")}
+_ANYS = frozenset({"typing.Any", "builtins.object"})
+_LISTS = {"builtins.list": "list", "typing.List": "list", "typing.Sequence": "Sequence",
+          "typing.MutableSequence": "MutableSequence", "typing.Collection": "Collection",
+          "typing.Iterable": "Iterable"}
+_SETS = {"builtins.set": "set", "typing.Set": "set", "builtins.frozenset": "frozenset",
+         "typing.FrozenSet": "frozenset", "typing.AbstractSet": "AbstractSet",
+         "typing.MutableSet": "MutableSet"}
+_DICTS = {"builtins.dict": "dict", "typing.Dict": "dict", "typing.Mapping": "Mapping",
+          "typing.MutableMapping": "MutableMapping"}
+_TUPLES = frozenset({"builtins.tuple", "typing.Tuple"})
+_QUALIFIERS = frozenset({"typing.Required", "typing.NotRequired", "typing.ReadOnly"})
+_MAX_DEPTH = 60
+
+
+def string_value(node: cst.BaseExpression) -> str | bytes | None:
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        try:
+            return node.evaluated_value
+        except Exception:  # f-strings inside a concatenation have no static value
+            return None
+    return None
+
+
+def _bool_literal(node: cst.BaseExpression | None) -> bool | None:
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return None
+
+
+class _InProgress:
+    """Marks a TypedDict whose bases are being resolved (detects inheritance cycles)."""
+
+
+_IN_PROGRESS = _InProgress()
+
+
+class Catalog:
+    """Payload TypedDicts, constants and handlers of one project, read statically."""
+
+    _instances: ClassVar[dict[tuple[Path, str], Catalog]] = {}
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.index = ModuleIndex(config)
+        self._tds: dict[tuple[str, str], TypedDictType | Missing | None | _InProgress] = {}
+
+    @classmethod
+    def for_config(cls, config: Config) -> Catalog:
+        """The process-wide catalog for this config file and content."""
+        key = (config.path, config.digest)
+        found = cls._instances.get(key)
+        if found is None:
+            found = cls._instances[key] = cls(config)
+        return found
+
+    def refresh(self) -> None:
+        """Re-read files changed on disk (every public query does this first)."""
+        if self.index.refresh():
+            self._tds.clear()
+
+    # --- public queries ----------------------------------------------------------
+
+    def payload_type(self, event: str) -> TypedDictType | Missing | None:
+        """The payload TypedDict of a configured event."""
+        self.refresh()
+        ev = self.config.events.get(event)
+        if ev is None:
+            return None
+        target = ev.payload
+        how = "" if target.explicit else " (found by convention; map the event to its " \
+            "TypedDict in [events.types] if it lives elsewhere)"
+        if not self.index.exists(target.module):
+            return Missing(f'module "{target.module}" not found under the source roots '
+                           f'(looking for "{target}"{how})')
+        module = self.index.get(target.module)
+        if module is None:
+            return None  # unparsable: TSC900 territory, not ours
+        sym = self.index.lookup(module, target.attr)
+        if isinstance(sym, NotFound):
+            return Missing(f'module "{target.module}" has no "{target.attr}"{how}')
+        return self._typed_dict_of(sym, f'"{target}"')
+
+    def typed_dict(self, qualname: str) -> TypedDictType | None:
+        """The TypedDict a dotted name refers to, following imports and re-exports."""
+        self.refresh()
+        td = self._typed_dict_of(self.index.resolve_qualname(qualname), qualname)
+        return td if isinstance(td, TypedDictType) else None
+
+    def typed_dict_symbol(self, sym: Symbol) -> TypedDictType | None:
+        td = self._typed_dict_of(sym, "")
+        return td if isinstance(td, TypedDictType) else None
+
+    def constant(self, qualname: str) -> str | None:
+        """A module-level ``str`` constant (plain or Final) of a project module."""
+        self.refresh()
+        sym = self.index.resolve_qualname(qualname)
+        if sym is None and "." in qualname:
+            # a class attribute: ``Topics.USER_REGISTERED``
+            owner, _, attr = qualname.rpartition(".")
+            sym = self._class_attribute(self.index.resolve_qualname(owner), attr)
+        return self.symbol_constant(sym)
+
+    def symbol_constant(self, sym: Symbol) -> str | None:
+        if not isinstance(sym, DefSym) or sym.binding.kind != "value":
+            return None
+        value = sym.binding.node
+        if not isinstance(value, cst.BaseExpression):
+            return None
+        text = string_value(value)
+        return text if isinstance(text, str) else None
+
+    def _class_attribute(self, owner: Symbol, attr: str) -> Symbol:
+        if not isinstance(owner, DefSym) or owner.binding.kind != "class":
+            return None
+        cls = owner.binding.node
+        assert isinstance(cls, cst.ClassDef)
+        if cls.bases or cls.keywords:
+            return None  # enums and other metaclass magic change what attributes are
+        found: list[Binding] = []
+        for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name) and t.target.value == attr:
+                            found.append(Binding("value", small.value))
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                        and small.target.value == attr:
+                    found.append(Binding("value", small.value, small.annotation.annotation))
+                elif isinstance(small, cst.AugAssign):
+                    return None
+        return DefSym(owner.module, f"{owner.name}.{attr}", found[0]) if len(found) == 1 else None
+
+    def handler(self, sub: SubscriberConfig) -> HandlerInfo | Missing:
+        """Where the subscriber's handler is and which TypedDicts it accepts."""
+        self.refresh()
+        target = sub.handler
+        how = "" if target.explicit else " (found by convention; set \"handler\" in the " \
+            "subscriber's table if it lives elsewhere)"
+        if not self.index.exists(target.module):
+            return Missing(f'module "{target.module}" not found under the source roots{how}')
+        module = self.index.get(target.module)
+        sym = self.index.lookup(module, target.attr) if module is not None else None
+        if isinstance(sym, NotFound):
+            return Missing(f'module "{target.module}" has no "{target.attr}"{how}')
+        path = self.index.file(target.module)
+        assert path is not None
+        for _ in range(_MAX_DEPTH):  # follow ``listen = other_function`` aliases
+            if isinstance(sym, DefSym) and sym.binding.kind == "value" and isinstance(
+                    sym.binding.node, cst.Name | cst.Attribute):
+                sym = self.index.resolve_expr(sym.module, sym.binding.node)
+            else:
+                break
+        if isinstance(sym, NotFound):
+            return Missing(sym.reason)
+        if isinstance(sym, ModuleSym):
+            return Missing(f'"{target}" is a module, not a function')
+        if not isinstance(sym, DefSym):
+            return HandlerInfo(path, 1, 0, None)
+        node = sym.binding.node
+        if sym.binding.kind == "value" and sym.binding.node is None:
+            return Missing(f'"{target}" is only annotated, never defined')
+        if not isinstance(node, cst.FunctionDef):
+            line, col = sym.module.position(node) if node is not None else (1, 0)
+            return HandlerInfo(sym.module.path, line, col, None)
+        params = [*node.params.posonly_params, *node.params.params]
+        ann = params[0].annotation if params else None
+        if ann is None:
+            line, col = sym.module.position(node.name)
+            return HandlerInfo(sym.module.path, line, col, None)
+        line, col = sym.module.position(ann.annotation)
+        resolver = self.module_resolver(sym.module)
+        accepted = self._event_payloads(resolver, ann.annotation, 0)
+        return HandlerInfo(sym.module.path, line, col, accepted)
+
+    def _event_payloads(self, resolver: Resolver, expr: cst.BaseExpression,
+                        depth: int) -> tuple[TypedDictType, ...] | None:
+        text = string_value(expr)
+        if isinstance(text, str):
+            parsed = parse_expr(text)
+            return self._event_payloads(resolver, parsed, depth + 1) if parsed else None
+        if not isinstance(expr, cst.Subscript) or len(expr.slice) != 1:
+            return None
+        base = resolver(expr.value)
+        if not (isinstance(base, External) and base.qualname in _EVENT) and not (
+                isinstance(base, DefSym) and f"{base.module.name}.{base.name}" in _EVENT):
+            return None
+        index = expr.slice[0].slice
+        if not isinstance(index, cst.Index):
+            return None
+        inner = self.eval_type(resolver, index.value)
+        items = inner.items if isinstance(inner, UnionType) else (inner,)
+        tds = tuple(i for i in items if isinstance(i, TypedDictType))
+        return tds if len(tds) == len(items) and tds else None
+
+    # --- TypedDicts ------------------------------------------------------------------
+
+    def module_resolver(self, module: ModuleInfo) -> Resolver:
+        return lambda expr: self.index.resolve_expr(module, expr)
+
+    def _typed_dict_of(self, sym: Symbol, what: str, depth: int = 0
+                       ) -> TypedDictType | Missing | None:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(sym, NotFound):
+            return Missing(sym.reason)
+        if isinstance(sym, ModuleSym):
+            return Missing(f"{what} is a module, not a TypedDict")
+        if not isinstance(sym, DefSym):
+            return None  # external or undecidable: a library TypedDict we cannot read
+        key = (sym.module.name, sym.name)
+        cached = self._tds.get(key, None)
+        if isinstance(cached, _InProgress):
+            return None  # inheritance cycle
+        if key in self._tds:
+            return cached
+        self._tds[key] = _IN_PROGRESS
+        result: TypedDictType | Missing | None
+        try:
+            result = self._build(sym, what, depth)
+        except RecursionError:
+            result = None
+        if self._tds.get(key) is _IN_PROGRESS:
+            self._tds[key] = result
+        return result
+
+    def _build(self, sym: DefSym, what: str, depth: int) -> TypedDictType | Missing | None:
+        b = sym.binding
+        resolver = self.module_resolver(sym.module)
+        if b.kind == "class":
+            assert isinstance(b.node, cst.ClassDef)
+            return self._class_td(sym, b.node, resolver, what, depth)
+        if b.kind == "def":
+            return Missing(f"{what} is a function, not a TypedDict")
+        value = b.node
+        if not isinstance(value, cst.BaseExpression):
+            return Missing(f"{what} is not a TypedDict") if b.kind == "value" else None
+        if isinstance(value, cst.Call):
+            callee = resolver(value.func)
+            if isinstance(callee, External) and callee.qualname in _TYPEDDICT:
+                return self._functional_td(sym, value, resolver)
+            return None
+        if isinstance(value, cst.Name | cst.Attribute):
+            return self._typed_dict_of(resolver(value), what, depth + 1)
+        if isinstance(value, cst.Subscript):  # an alias of a generic TypedDict
+            return self._typed_dict_of(resolver(value.value), what, depth + 1)
+        if isinstance(value, cst.SimpleString | cst.ConcatenatedString | cst.Integer | cst.Float
+                      | cst.List | cst.Dict | cst.Tuple | cst.Set):
+            return Missing(f"{what} is not a TypedDict")
+        return None
+
+    def _class_td(self, sym: DefSym, node: cst.ClassDef, resolver: Resolver, what: str,
+                  depth: int) -> TypedDictType | Missing | None:
+        bases: list[TypedDictType] = []
+        direct = False
+        other = False
+        for arg in node.bases:
+            if arg.keyword is not None or arg.star:
+                return None
+            expr = arg.value
+            if isinstance(expr, cst.Subscript):
+                expr = expr.value  # Generic[T], or a generic TypedDict base
+            base = resolver(expr)
+            if isinstance(base, External) and base.qualname in _TYPEDDICT:
+                direct = True
+            elif isinstance(base, External) and base.qualname == "typing.Generic":
+                continue
+            elif isinstance(base, DefSym):
+                td = self._typed_dict_of(base, "", depth + 1)
+                if isinstance(td, TypedDictType):
+                    bases.append(td)
+                elif td is None:
+                    return None
+                else:
+                    other = True
+            elif base is None:
+                return None
+            else:
+                other = True
+        if not direct and not bases:
+            if other or not node.bases:
+                return Missing(f"{what} is a class but not a TypedDict")
+            return None
+        if other:
+            return None  # mixing TypedDict with other bases: mypy rejects; we cannot model it
+        total = True
+        closed = False
+        for kw in node.keywords:
+            name = kw.keyword.value if kw.keyword is not None else ""
+            flag = _bool_literal(kw.value)
+            if name == "total" and flag is not None:
+                total = flag
+            elif name == "closed" and flag is not None:
+                closed = flag
+            else:
+                return None  # extra_items=..., metaclass=...: not modelled
+        if not closed and any(b.closed for b in bases):
+            closed = True  # mypy: a subclass of a closed TypedDict is closed
+        line, _col = sym.module.position(node.name)
+        fields: dict[str, Field] = {}
+        td = TypedDictType(f"{sym.module.name}.{sym.name}", sym.name, MappingProxyType(fields),
+                           sym.module.path, line, closed)
+        # publish before reading fields so that recursive references resolve
+        self._tds[(sym.module.name, sym.name)] = td
+        own: dict[str, Field] = {}
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
+        for stmt in body:
+            smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else (
+                [stmt] if isinstance(stmt, cst.BaseSmallStatement) else [])
+            for small in smalls:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    own[small.target.value] = self._field(resolver, small.annotation.annotation,
+                                                          total)
+        fields.update(_merge_fields(bases, own))
+        return td
+
+    def _functional_td(self, sym: DefSym, call: cst.Call, resolver: Resolver
+                       ) -> TypedDictType | None:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if len(positional) != 2 or not isinstance(positional[1].value, cst.Dict):
+            return None
+        total = True
+        closed = False
+        for a in call.args:
+            if a.keyword is None:
+                if a.star:
+                    return None
+                continue
+            flag = _bool_literal(a.value)
+            if a.keyword.value == "total" and flag is not None:
+                total = flag
+            elif a.keyword.value == "closed" and flag is not None:
+                closed = flag
+            else:
+                return None
+        line, _col = sym.module.position(call)
+        fields: dict[str, Field] = {}
+        td = TypedDictType(f"{sym.module.name}.{sym.name}", sym.name, MappingProxyType(fields),
+                           sym.module.path, line, closed)
+        self._tds[(sym.module.name, sym.name)] = td
+        for el in positional[1].value.elements:
+            if not isinstance(el, cst.DictElement):
+                return None
+            key = string_value(el.key)
+            if not isinstance(key, str):
+                return None
+            fields[key] = self._field(resolver, el.value, total)
+        return td
+
+    def _field(self, resolver: Resolver, expr: cst.BaseExpression, total: bool) -> Field:
+        required = total
+        readonly = False
+        for _ in range(_MAX_DEPTH):
+            text = string_value(expr)
+            if isinstance(text, str):
+                parsed = parse_expr(text)
+                if parsed is None:
+                    return Field(ANY, required, readonly)
+                expr = parsed
+                continue
+            if not isinstance(expr, cst.Subscript) or not expr.slice:
+                break
+            base = resolver(expr.value)
+            name = base.qualname if isinstance(base, External) else ""
+            first = expr.slice[0].slice
+            if not isinstance(first, cst.Index):
+                break
+            if name == "typing.Required":
+                required = True
+            elif name == "typing.NotRequired":
+                required = False
+            elif name == "typing.ReadOnly":
+                readonly = True
+            elif name != "typing.Annotated":
+                break
+            expr = first.value
+        return Field(self.eval_type(resolver, expr), required, readonly)
+
+    # --- type expressions -----------------------------------------------------------
+
+    def eval_type(self, resolver: Resolver, expr: cst.BaseExpression, depth: int = 0) -> Type:
+        """The type an annotation expression denotes; ANY when unsure."""
+        if depth > _MAX_DEPTH:
+            return ANY
+        text = string_value(expr)
+        if isinstance(text, str):
+            parsed = parse_expr(text)
+            return self.eval_type(resolver, parsed, depth + 1) if parsed else ANY
+        if isinstance(expr, cst.Name) and expr.value == "None":
+            return NONE
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+            return make_union([self.eval_type(resolver, expr.left, depth + 1),
+                               self.eval_type(resolver, expr.right, depth + 1)])
+        if isinstance(expr, cst.Name | cst.Attribute):
+            return self._symbol_type(resolver(expr), depth + 1)
+        if isinstance(expr, cst.Subscript):
+            return self._subscript_type(resolver, expr, depth + 1)
+        return ANY
+
+    def _symbol_type(self, sym: Symbol, depth: int) -> Type:
+        if isinstance(sym, External):
+            q = sym.qualname
+            if q in _PRIMS:
+                return _PRIMS[q]
+            if q in _LISTS:
+                return ListType(ANY, _LISTS[q])
+            if q in _SETS:
+                return SetType(ANY, _SETS[q])
+            if q in _DICTS:
+                return DictType(ANY, ANY, _DICTS[q])
+            if q in _TUPLES:
+                return TupleType(None, ANY)
+            return ANY
+        if not isinstance(sym, DefSym):
+            return ANY
+        b = sym.binding
+        if b.kind == "class":
+            td = self._typed_dict_of(sym, "", depth)
+            return td if isinstance(td, TypedDictType) else ANY
+        if b.kind not in ("value", "alias") or not isinstance(b.node, cst.BaseExpression):
+            return ANY
+        if isinstance(b.node, cst.Call):
+            td = self._typed_dict_of(sym, "", depth)
+            return td if isinstance(td, TypedDictType) else ANY  # NewType, TypeVar: unknown
+        if b.annotation is not None:
+            # ``X: TypeAlias = ...`` is an alias; any other annotated value is not a type
+            ann = self.index.resolve_expr(sym.module, b.annotation) \
+                if isinstance(b.annotation, cst.Name | cst.Attribute) else None
+            if ann != External("typing.TypeAlias"):
+                return ANY
+        return self.eval_type(self.module_resolver(sym.module), b.node, depth + 1)
+
+    def _subscript_type(self, resolver: Resolver, expr: cst.Subscript, depth: int) -> Type:
+        base = resolver(expr.value)
+        args: list[cst.BaseExpression] = []
+        for el in expr.slice:
+            if not isinstance(el.slice, cst.Index) or el.slice.star is not None:
+                return ANY
+            args.append(el.slice.value)
+        if len(args) == 1 and isinstance(args[0], cst.Tuple):
+            # X[(a, b)] is X[a, b]
+            args = [e.value for e in args[0].elements]
+        if not isinstance(base, External):
+            if isinstance(base, DefSym):
+                td = self._symbol_type(base, depth + 1)
+                return td if isinstance(td, TypedDictType) else ANY  # generic TypedDict
+            return ANY
+        q = base.qualname
+
+        def ev(node: cst.BaseExpression) -> Type:
+            return self.eval_type(resolver, node, depth + 1)
+
+        if q == "typing.Optional" and len(args) == 1:
+            return make_union([ev(args[0]), NONE])
+        if q == "typing.Union" and args:
+            return make_union([ev(a) for a in args])
+        if q == "typing.Literal":
+            return self._literal_type(resolver, args, depth + 1)
+        if q in ("typing.Annotated", "typing.Required", "typing.NotRequired",
+                 "typing.ReadOnly") and args:
+            return ev(args[0])
+        if q in _LISTS and len(args) == 1:
+            return ListType(ev(args[0]), _LISTS[q])
+        if q in _SETS and len(args) == 1:
+            return SetType(ev(args[0]), _SETS[q])
+        if q in _DICTS and len(args) == 2:
+            return DictType(ev(args[0]), ev(args[1]), _DICTS[q])
+        if q in _TUPLES:
+            if len(args) == 2 and isinstance(args[1], cst.Ellipsis):
+                return TupleType(None, ev(args[0]))
+            if len(args) == 1 and isinstance(args[0], cst.Tuple) and not args[0].elements:
+                return TupleType(())
+            if any(isinstance(a, cst.Ellipsis) for a in args):
+                return ANY
+            return TupleType(tuple(ev(a) for a in args))
+        return ANY
+
+    def _literal_type(self, resolver: Resolver, args: list[cst.BaseExpression],
+                      depth: int) -> Type:
+        values: list[LiteralValue] = []
+        others: list[Type] = []
+        for a in args:
+            v = literal_value(a)
+            if v is not None:
+                values.append(v)
+            elif isinstance(a, cst.Name) and a.value == "None":
+                others.append(NONE)
+            elif isinstance(a, cst.Subscript):
+                others.append(self._subscript_type(resolver, a, depth + 1))
+            elif isinstance(a, cst.Name | cst.Attribute):
+                # an alias of a Literal, or an enum member: only the former is followed
+                sym = resolver(a)
+                if isinstance(sym, DefSym) and sym.binding.kind in ("value", "alias") \
+                        and isinstance(sym.binding.node, cst.Subscript):
+                    others.append(self._symbol_type(sym, depth + 1))
+                else:
+                    others.append(ANY)
+            else:
+                others.append(ANY)
+        items: list[Type] = [LiteralType(tuple(values))] if values else []
+        return make_union(items + others) if items or others else ANY
+
+
+def literal_value(node: cst.BaseExpression) -> LiteralValue | None:
+    text = string_value(node)
+    if text is not None:
+        return text
+    flag = _bool_literal(node)
+    if flag is not None:
+        return flag
+    if isinstance(node, cst.Integer):
+        return int(node.evaluated_value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, cst.Integer):
+        if isinstance(node.operator, cst.Minus):
+            return -int(node.expression.evaluated_value)
+        if isinstance(node.operator, cst.Plus):
+            return int(node.expression.evaluated_value)
+    return None
+
+
+def _merge_fields(bases: list[TypedDictType], own: dict[str, Field]) -> dict[str, Field]:
+    """Fields of a TypedDict class from its bases and its body, as mypy merges them.
+
+    The child's own declaration wins; otherwise the first base (in declaration
+    order) that declares the key mutably, else the first one. A read-only
+    primary is required if any source requires it.
+    """
+    sources: dict[str, list[Field]] = {}
+    for base in bases:
+        for name, f in base.fields.items():
+            sources.setdefault(name, []).append(f)
+    merged: dict[str, Field] = {}
+    for name, fs in sources.items():
+        if name in own:
+            continue
+        primary = next((f for f in fs if not f.readonly), fs[0])
+        if primary.readonly:
+            primary = Field(primary.type, any(f.required for f in fs), True)
+        merged[name] = primary
+    merged.update(own)
+    return merged
+
+
+def parse_expr(text: str) -> cst.BaseExpression | None:
+    try:
+        return cst.parse_expression(text.strip())
+    except Exception:  # a malformed forward reference: mypy reports it, we stay silent
+        return None

@@ -1,0 +1,403 @@
+"""The project's source index: module files read with libcst, never imported.
+
+A :class:`ModuleIndex` maps dotted module names of one project to parsed
+modules and their top-level bindings, and resolves names across modules the way
+an import would (``from .user import X``, ``import events.user as u``,
+re-exports through ``__init__.py``) without running anything. Files are parsed
+once per process and re-read when their mtime or size changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from tscrun.config import Config
+
+# Names that mean the same to a type checker whichever module they come from.
+_ALIAS_MODULES = ("typing_extensions.", "collections.abc.", "_typeshed.")
+
+
+def normalize_external(qualname: str) -> str:
+    """``typing_extensions.NotRequired`` and ``collections.abc.Sequence`` -> ``typing.*``."""
+    if qualname == "collections.abc.Set":
+        return "typing.AbstractSet"  # typing.Set is the builtin set
+    for prefix in _ALIAS_MODULES:
+        if qualname.startswith(prefix):
+            return "typing." + qualname[len(prefix):]
+    return qualname
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One top-level binding of a name.
+
+    kind: ``class``/``def`` (node is the definition), ``value`` (node is the
+    assigned expression or None for a bare annotation; ``annotation`` set for
+    annotated assignments), ``import`` (``target`` is the absolute dotted name
+    imported), ``module`` (``import a.b``: ``target`` is the module), ``alias``
+    (``type X = ...``), ``other`` (for loops, augmented assignments, ...).
+    """
+
+    kind: str
+    node: cst.CSTNode | None = None
+    annotation: cst.BaseExpression | None = None
+    target: str = ""
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    name: str
+    path: Path
+    tree: cst.Module
+    is_package: bool
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    _positions: dict[cst.CSTNode, CodeRange] | None = None
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """(1-based line, 0-based column) of a node of this module's tree."""
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
+            self._positions = dict(wrapper.resolve(PositionProvider))
+        rng = self._positions.get(node)
+        return (rng.start.line, rng.start.column) if rng is not None else (1, 0)
+
+    def package(self) -> str:
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+
+# --- symbols: what a name refers to ----------------------------------------------
+
+@dataclass(frozen=True)
+class External:
+    """A name defined outside the project (``typing.Optional``, ``builtins.str``)."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class ModuleSym:
+    module: ModuleInfo
+
+
+@dataclass(frozen=True)
+class DefSym:
+    """A class, function or value defined at the top level of a project module."""
+
+    module: ModuleInfo
+    name: str
+    binding: Binding
+
+
+@dataclass(frozen=True)
+class NotFound:
+    reason: str
+
+
+Symbol = External | ModuleSym | DefSym | NotFound | None
+"""None: cannot decide (star import of unknown content, several bindings, ...)."""
+
+
+# --- reading a module's top-level bindings --------------------------------------------
+
+def _dotted(expr: cst.BaseExpression | cst.ImportFrom | None) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = _dotted(expr.value)
+        return f"{base}.{expr.attr.value}" if base else None
+    return None
+
+
+def _is_type_checking(test: cst.BaseExpression) -> bool:
+    name = _dotted(test)
+    return name is not None and name.rsplit(".", 1)[-1] == "TYPE_CHECKING"
+
+
+class _Collector:
+    def __init__(self, info: ModuleInfo) -> None:
+        self.info = info
+
+    def add(self, name: str, binding: Binding) -> None:
+        self.info.bindings.setdefault(name, []).append(binding)
+
+    def block(self, body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement]) -> None:
+        for stmt in body:
+            self.statement(stmt)
+
+    def suite(self, suite: cst.BaseSuite) -> None:
+        if isinstance(suite, cst.IndentedBlock):
+            self.block(suite.body)
+        elif isinstance(suite, cst.SimpleStatementSuite):
+            self.block(suite.body)
+
+    def statement(self, stmt: cst.CSTNode) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            self.block(stmt.body)
+        elif isinstance(stmt, cst.ClassDef):
+            self.add(stmt.name.value, Binding("class", stmt))
+        elif isinstance(stmt, cst.FunctionDef):
+            self.add(stmt.name.value, Binding("def", stmt))
+        elif isinstance(stmt, cst.If):
+            self.suite(stmt.body)
+            # A type checker reads only the TYPE_CHECKING branch.
+            if not _is_type_checking(stmt.test) and stmt.orelse is not None:
+                orelse = stmt.orelse
+                if isinstance(orelse, cst.If):
+                    self.statement(orelse)
+                else:
+                    self.suite(orelse.body)
+        elif isinstance(stmt, cst.Try | cst.TryStar):
+            self.suite(stmt.body)
+            for handler in stmt.handlers:
+                self.suite(handler.body)
+            if stmt.orelse is not None:
+                self.suite(stmt.orelse.body)
+            if stmt.finalbody is not None:
+                self.suite(stmt.finalbody.body)
+        elif isinstance(stmt, cst.With):
+            self.suite(stmt.body)
+            for item in stmt.items:
+                self.targets(item.asname.name if item.asname else None)
+        elif isinstance(stmt, cst.For | cst.While):
+            if isinstance(stmt, cst.For):
+                self.targets(stmt.target)
+            self.suite(stmt.body)
+            if stmt.orelse is not None:
+                self.suite(stmt.orelse.body)
+        elif isinstance(stmt, cst.Assign):
+            for t in stmt.targets:
+                if isinstance(t.target, cst.Name):
+                    self.add(t.target.value, Binding("value", stmt.value))
+                else:
+                    self.targets(t.target)
+        elif isinstance(stmt, cst.AnnAssign):
+            if isinstance(stmt.target, cst.Name):
+                self.add(stmt.target.value,
+                         Binding("value", stmt.value, stmt.annotation.annotation))
+        elif isinstance(stmt, cst.AugAssign):
+            self.targets(stmt.target)
+        elif isinstance(stmt, cst.TypeAlias):
+            self.add(stmt.name.value, Binding("alias", stmt.value))
+        elif isinstance(stmt, cst.Import):
+            for alias in stmt.names:
+                full = _dotted(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.add(alias.asname.name.value, Binding("module", target=full))
+                else:
+                    head = full.split(".")[0]
+                    self.add(head, Binding("module", target=head))
+        elif isinstance(stmt, cst.ImportFrom):
+            base = self.import_base(stmt)
+            if base is None:
+                return
+            if isinstance(stmt.names, cst.ImportStar):
+                self.info.star_imports.append(base)
+                return
+            for alias in stmt.names:
+                if not isinstance(alias.name, cst.Name):
+                    continue
+                local = alias.name.value
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                full = f"{base}.{alias.name.value}" if base else alias.name.value
+                self.add(local, Binding("import", target=full))
+        elif isinstance(stmt, cst.Del | cst.Global | cst.Nonlocal):
+            if isinstance(stmt, cst.Del):
+                self.targets(stmt.target)
+
+    def targets(self, target: cst.BaseExpression | None) -> None:
+        """Names bound in a way we do not follow: they make the name undecidable."""
+        if isinstance(target, cst.Name):
+            self.add(target.value, Binding("other"))
+        elif isinstance(target, cst.Tuple | cst.List):
+            for el in target.elements:
+                self.targets(el.value)
+        elif isinstance(target, cst.StarredElement):
+            self.targets(target.value)
+
+    def import_base(self, stmt: cst.ImportFrom) -> str | None:
+        module = _dotted(stmt.module) if stmt.module is not None else ""
+        if module is None:
+            return None
+        level = len(stmt.relative)
+        if level == 0:
+            return module
+        package = self.info.package()
+        parts = package.split(".") if package else []
+        if level - 1 > len(parts):
+            return None
+        if level > 1:
+            parts = parts[: len(parts) - (level - 1)]
+        prefix = ".".join(parts)
+        if not module:
+            return prefix or None
+        return f"{prefix}.{module}" if prefix else module
+
+
+def read_module(name: str, path: Path) -> ModuleInfo | None:
+    """Parse ``path`` as module ``name``; None if it cannot be read or parsed."""
+    try:
+        source = path.read_bytes()
+        tree = cst.parse_module(source)
+    except (OSError, cst.ParserSyntaxError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    info = ModuleInfo(name, path, tree, path.stem == "__init__")
+    _Collector(info).block(tree.body)
+    return info
+
+
+# --- the index ----------------------------------------------------------------------
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+class ModuleIndex:
+    """Project modules by dotted name, parsed on first use and refreshed on change."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._files: dict[str, Path | None] = {}
+        self._modules: dict[Path, tuple[tuple[int, int] | None, ModuleInfo | None]] = {}
+        self.generation = 0
+        """Bumped whenever a file changed; derived caches key on it."""
+
+    def refresh(self) -> bool:
+        """Forget files that changed, appeared or vanished. True if anything did."""
+        changed = False
+        for path, (key, _info) in list(self._modules.items()):
+            if _stat_key(path) != key:
+                del self._modules[path]
+                changed = True
+        for name, file in list(self._files.items()):
+            if file is None and self.config.module_file(name) is not None:
+                changed = True
+            if file is not None and not file.is_file():
+                changed = True
+        if changed:
+            self._files.clear()
+            self.generation += 1
+        return changed
+
+    def file(self, name: str) -> Path | None:
+        if name not in self._files:
+            self._files[name] = self.config.module_file(name) if name else None
+        return self._files[name]
+
+    def exists(self, name: str) -> bool:
+        return self.file(name) is not None
+
+    def get(self, name: str) -> ModuleInfo | None:
+        path = self.file(name)
+        if path is None:
+            return None
+        cached = self._modules.get(path)
+        if cached is not None:
+            return cached[1]
+        key = _stat_key(path)
+        info = read_module(name, path)
+        self._modules[path] = (key, info)
+        return info
+
+    def loaded(self) -> Iterator[ModuleInfo]:
+        for _key, info in self._modules.values():
+            if info is not None:
+                yield info
+
+    # --- name resolution -----------------------------------------------------------
+
+    def lookup(self, module: ModuleInfo, name: str, _depth: int = 0) -> Symbol:
+        """What the top-level ``name`` of ``module`` refers to."""
+        if _depth > 40:
+            return None  # import cycle
+        bindings = module.bindings.get(name)
+        if not bindings:
+            for star in module.star_imports:
+                if self.exists(star):
+                    target = self.get(star)
+                    if target is None:
+                        return None
+                    found = self.lookup(target, name, _depth + 1)
+                    if not isinstance(found, NotFound):
+                        return found
+                else:
+                    return None  # anything may come from a foreign star import
+            if self.exists(f"{module.name}.{name}") and module.is_package:
+                # a submodule that was imported elsewhere is an attribute of its package
+                sub = self.get(f"{module.name}.{name}")
+                return ModuleSym(sub) if sub is not None else None
+            if "__getattr__" in module.bindings:
+                return None
+            return NotFound(f'no "{name}" in module "{module.name}"')
+        symbols = [self._binding_symbol(module, name, b, _depth) for b in bindings]
+        first = symbols[0]
+        if all(s == first for s in symbols[1:]):
+            return first
+        return None
+
+    def _binding_symbol(self, module: ModuleInfo, name: str, b: Binding, depth: int) -> Symbol:
+        if b.kind == "other":
+            return None
+        if b.kind == "module":
+            return self.resolve_qualname(b.target, depth + 1, module_only=True)
+        if b.kind == "import":
+            return self.resolve_qualname(b.target, depth + 1)
+        return DefSym(module, name, b)
+
+    def resolve_qualname(self, qualname: str, _depth: int = 0,
+                         module_only: bool = False) -> Symbol:
+        """Resolve a dotted name: a project module, a top-level name in one, or external."""
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            modname = ".".join(parts[:cut])
+            if not self.exists(modname):
+                continue
+            info = self.get(modname)
+            if info is None:
+                return None
+            sym: Symbol = ModuleSym(info)
+            for attr in parts[cut:]:
+                sym = self.attribute(sym, attr, _depth + 1)
+            return sym
+        if module_only or len(parts) == 1:
+            return External(normalize_external(qualname))
+        # ``from pkg import x`` where pkg is ours but x is not found as a file
+        return External(normalize_external(qualname))
+
+    def attribute(self, sym: Symbol, attr: str, _depth: int = 0) -> Symbol:
+        if isinstance(sym, ModuleSym):
+            return self.lookup(sym.module, attr, _depth)
+        if isinstance(sym, External):
+            return External(normalize_external(f"{sym.qualname}.{attr}"))
+        if isinstance(sym, NotFound) or sym is None:
+            return sym
+        return None  # attribute of a class or value: not followed
+
+    def resolve_expr(self, module: ModuleInfo, expr: cst.BaseExpression) -> Symbol:
+        """Resolve a Name or dotted Attribute written at the top level of ``module``."""
+        if isinstance(expr, cst.Name):
+            sym = self.lookup(module, expr.value)
+            if isinstance(sym, NotFound) and _is_builtin(expr.value):
+                return External(f"builtins.{expr.value}")
+            return sym
+        if isinstance(expr, cst.Attribute):
+            return self.attribute(self.resolve_expr(module, expr.value), expr.attr.value)
+        return None
+
+
+_BUILTINS = frozenset(dir(__import__("builtins")))
+
+
+def _is_builtin(name: str) -> bool:
+    return name in _BUILTINS

@@ -1,0 +1,682 @@
+"""Judging an emitted payload against its event's TypedDict (TSC101-TSC105).
+
+The analyzer only reports what mypy rejects too. Each check answers OK, BAD
+(with findings) or UNKNOWN; only BAD is reported, and anything the source does
+not settle (a call's result, an attribute, a ``**`` of unknown content, an
+unannotated name) is UNKNOWN. The rules follow mypy's TypedDict checks: a dict
+display is checked item by item against the declared item types, missing and
+extra keys are both errors, ``int`` is accepted for ``float`` and ``bool`` for
+``int``, and a payload typed as another TypedDict must be structurally
+compatible (``typemodel.td_compatible``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import libcst as cst
+from libcst.metadata import Assignment, GlobalScope, QualifiedName, Scope
+from libcst.metadata.scope_provider import ImportAssignment
+
+from tscrun.diagnostics import message
+from tscrun_lint.catalog import Catalog, Resolver, literal_value, string_value
+from tscrun_lint.modules import NotFound, Symbol
+from tscrun_lint.typemodel import (
+    AnyType, DictType, ListType, LiteralType, NoneType_, Prim, SetType, TupleType, Type,
+    TypedDictType, UnionType, describe, is_subtype, td_compatible,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    node: cst.CSTNode
+    message: str
+
+
+@dataclass
+class ModuleContext:
+    """What judging needs to know about the checked file (metadata computed by the engine)."""
+
+    catalog: Catalog
+    module: str | None
+    scopes: Mapping[cst.CSTNode, Scope | None]
+    qualnames: Mapping[cst.CSTNode, Collection[QualifiedName]]
+    _bindings: dict[cst.CSTNode, dict[cst.CSTNode, tuple[cst.BaseExpression | None,
+                                                          cst.BaseExpression | None]]] = \
+        field(default_factory=dict, repr=False)
+    _mutated: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
+    _root: cst.Module | None = field(default=None, repr=False)
+
+    def scope_node(self, scope: Scope) -> cst.CSTNode | None:
+        """The node that owns ``scope`` (the Module for the global scope)."""
+        if not isinstance(scope, GlobalScope):
+            node: cst.CSTNode | None = getattr(scope, "node", None)
+            return node
+        if self._root is None:
+            # GlobalScope keeps no node; the module is among the scope map's keys
+            self._root = next((n for n in self.scopes if isinstance(n, cst.Module)), None)
+        return self._root
+
+
+class Status(IntEnum):
+    OK = 0
+    UNKNOWN = 1
+    BAD = 2
+
+
+@dataclass
+class Verdict:
+    status: Status
+    findings: list[Finding] = field(default_factory=list)
+
+
+OK = Verdict(Status.OK)
+UNKNOWN = Verdict(Status.UNKNOWN)
+
+
+def _worst(verdicts: Sequence[Verdict]) -> Verdict:
+    """All must pass: BAD if any is BAD (findings joined), else UNKNOWN if any is."""
+    bad = [f for v in verdicts if v.status is Status.BAD for f in v.findings]
+    if bad:
+        return Verdict(Status.BAD, bad)
+    if any(v.status is Status.UNKNOWN for v in verdicts):
+        return UNKNOWN
+    return OK
+
+
+_MAX_DEPTH = 50
+
+
+def judge_payload(arg: cst.BaseExpression, expected: TypedDictType, event: str,
+                  ctx: ModuleContext) -> list[Finding]:
+    """Findings (TSC101-TSC105) for ``arg`` passed as the payload of ``event``."""
+    try:
+        return _Judge(ctx, event).payload(arg, expected, 0).findings
+    except RecursionError:
+        return []  # absurdly nested input: stay silent rather than crash
+
+
+# --- describing literal values ---------------------------------------------------------
+
+def _join(descriptions: list[str | None]) -> str | None:
+    known = [d for d in descriptions if d is not None]
+    if len(known) != len(descriptions):
+        return None
+    unique = list(dict.fromkeys(known))
+    return " | ".join(unique) if unique else None
+
+
+def literal_description(expr: cst.BaseExpression) -> str | None:
+    """The type mypy would give a literal expression on its own, or None if not a literal."""
+    if isinstance(expr, cst.NamedExpr):
+        return literal_description(expr.value)
+    if isinstance(expr, cst.SimpleString | cst.ConcatenatedString):
+        value = string_value(expr)
+        if isinstance(value, bytes):
+            return "bytes"
+        return "str"
+    if isinstance(expr, cst.FormattedString):
+        return "str"
+    if isinstance(expr, cst.Integer):
+        return "int"
+    if isinstance(expr, cst.Float):
+        return "float"
+    if isinstance(expr, cst.Imaginary):
+        return "complex"
+    if isinstance(expr, cst.UnaryOperation):
+        if isinstance(expr.operator, cst.Not):
+            return "bool"
+        if isinstance(expr.operator, cst.Minus | cst.Plus) and isinstance(
+                expr.expression, cst.Integer | cst.Float | cst.Imaginary):
+            return literal_description(expr.expression)
+        return None
+    if isinstance(expr, cst.Name):
+        return {"True": "bool", "False": "bool", "None": "None"}.get(expr.value)
+    if isinstance(expr, cst.List | cst.Set | cst.Tuple):
+        inner = [literal_description(e.value) if isinstance(e, cst.Element) else None
+                 for e in expr.elements]
+        joined = _join(inner)
+        if isinstance(expr, cst.Tuple):
+            if not expr.elements:
+                return "tuple[()]"
+            return "tuple[" + ", ".join(i or "Any" for i in inner) + "]"
+        kind = "list" if isinstance(expr, cst.List) else "set"
+        return f"{kind}[{joined}]" if joined else kind
+    if isinstance(expr, cst.Dict):
+        keys = [literal_description(e.key) if isinstance(e, cst.DictElement) else None
+                for e in expr.elements]
+        values = [literal_description(e.value) if isinstance(e, cst.DictElement) else None
+                  for e in expr.elements]
+        k, v = _join(keys), _join(values)
+        return f"dict[{k}, {v}]" if k and v else "dict"
+    if isinstance(expr, cst.ListComp):
+        return "list"
+    if isinstance(expr, cst.SetComp):
+        return "set"
+    if isinstance(expr, cst.DictComp):
+        return "dict"
+    if isinstance(expr, cst.GeneratorExp):
+        return "a generator"
+    if isinstance(expr, cst.Lambda):
+        return "a function"
+    return None
+
+
+def _is_non_mapping_literal(expr: cst.BaseExpression) -> bool:
+    return not isinstance(expr, cst.Dict | cst.DictComp) and literal_description(expr) is not None
+
+
+_NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
+            "float": ("float", "complex"), "complex": ("complex",)}
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
+                       "__delitem__", "__ior__"})
+
+
+class _Judge:
+    def __init__(self, ctx: ModuleContext, event: str) -> None:
+        self.ctx = ctx
+        self.catalog = ctx.catalog
+        self.event = event
+
+    # --- the payload itself --------------------------------------------------------
+
+    def payload(self, expr: cst.BaseExpression, td: TypedDictType, depth: int) -> Verdict:
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        if isinstance(expr, cst.NamedExpr):
+            return self.payload(expr.value, td, depth + 1)
+        if isinstance(expr, cst.Dict):
+            return self.dict_display(expr, td)
+        if isinstance(expr, cst.Call):
+            return self.call(expr, td)
+        if isinstance(expr, cst.IfExp):
+            return self.both_branches(self.payload(expr.body, td, depth + 1),
+                                      self.payload(expr.orelse, td, depth + 1))
+        if isinstance(expr, cst.Name):
+            if expr.value in ("True", "False", "None"):
+                return self.not_a_mapping(expr, td)
+            return self.name(expr, td, depth)
+        if _is_non_mapping_literal(expr):
+            return self.not_a_mapping(expr, td)
+        return UNKNOWN
+
+    def not_a_mapping(self, expr: cst.BaseExpression, td: TypedDictType,
+                      actual: str | None = None) -> Verdict:
+        actual = actual or literal_description(expr) or "not a mapping"
+        return Verdict(Status.BAD, [Finding("TSC105", expr, message(
+            "TSC105", event=self.event, actual=actual, typed_dict=td.name))])
+
+    def incompatible(self, expr: cst.CSTNode, actual: TypedDictType,
+                     td: TypedDictType) -> Verdict:
+        reason = td_compatible(actual, td)
+        if reason is None:
+            return OK
+        return Verdict(Status.BAD, [Finding("TSC104", expr, message(
+            "TSC104", event=self.event, actual=actual.name, typed_dict=td.name, reason=reason))])
+
+    @staticmethod
+    def both_branches(a: Verdict, b: Verdict) -> Verdict:
+        # mypy skips a branch it proves unreachable (``x if isinstance(..) else y``), so one
+        # bad branch is not enough: only when both are bad is the expression surely rejected.
+        if a.status is Status.BAD and b.status is Status.BAD:
+            return Verdict(Status.BAD, a.findings + b.findings)
+        if a.status is Status.OK and b.status is Status.OK:
+            return OK
+        return UNKNOWN
+
+    def call(self, call: cst.Call, td: TypedDictType) -> Verdict:
+        callee = self.qualname(call.func)
+        if callee is None:
+            return UNKNOWN
+        if callee == "builtins.dict":
+            if any(a.keyword is None and a.star != "**" for a in call.args):
+                return UNKNOWN  # dict(mapping, ...): mypy does not check it against the TypedDict
+            return self.keywords(call, td)
+        actual = self.catalog.typed_dict(callee)
+        if actual is None:
+            return UNKNOWN
+        if actual != td:
+            return self.incompatible(call, actual, td)
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if len(positional) == 1 and len(call.args) == 1 and isinstance(positional[0].value,
+                                                                       cst.Dict):
+            return self.dict_display(positional[0].value, td)
+        if positional:
+            return UNKNOWN
+        return self.keywords(call, td)
+
+    def keywords(self, call: cst.Call, td: TypedDictType) -> Verdict:
+        items: list[tuple[str, cst.CSTNode, cst.BaseExpression]] = []
+        spreads: list[cst.BaseExpression] = []
+        for a in call.args:
+            if a.keyword is not None:
+                items.append((a.keyword.value, a.keyword, a.value))
+            elif a.star == "**":
+                spreads.append(a.value)
+            else:
+                return UNKNOWN
+        return self.items(call, td, items, spreads, open_keys=False)
+
+    def dict_display(self, node: cst.Dict, td: TypedDictType) -> Verdict:
+        items: list[tuple[str, cst.CSTNode, cst.BaseExpression]] = []
+        spreads: list[cst.BaseExpression] = []
+        open_keys = False
+        pending: list[cst.BaseDictElement] = list(node.elements)
+        while pending:
+            el = pending.pop(0)
+            if isinstance(el, cst.DictElement):
+                key = self.key(el.key)
+                if key is None:
+                    open_keys = True
+                else:
+                    items.append((key, el.key, el.value))
+            elif isinstance(el.value, cst.Dict):
+                pending[0:0] = list(el.value.elements)  # {**{"a": 1}} is {"a": 1}
+            else:
+                spreads.append(el.value)
+        return self.items(node, td, items, spreads, open_keys)
+
+    def items(self, node: cst.CSTNode, td: TypedDictType,
+              items: list[tuple[str, cst.CSTNode, cst.BaseExpression]],
+              spreads: list[cst.BaseExpression], open_keys: bool) -> Verdict:
+        """Keys and values written in a display or a keyword call, against ``td``."""
+        verdicts: list[Verdict] = []
+        present: set[str] = set()
+        for spread in spreads:
+            spread_td = self.declared_typed_dict(spread)
+            if spread_td is None:
+                open_keys = True
+            else:
+                present.update(spread_td.required_keys)
+                # extra or mistyped keys of a spread TypedDict: left to mypy
+                verdicts.append(UNKNOWN)
+        last: dict[str, int] = {}
+        for i, (key, _knode, _value) in enumerate(items):
+            last[key] = i  # a repeated key: the last value wins, and mypy checks only it
+        extra: list[Finding] = []
+        for i, (key, knode, value) in enumerate(items):
+            present.add(key)
+            if last[key] != i:
+                continue
+            f = td.fields.get(key)
+            if f is None:
+                extra.append(Finding("TSC102", knode, message(
+                    "TSC102", event=self.event, keys=f'"{key}"', typed_dict=td.name)))
+                continue
+            verdicts.append(self.value(value, f.type, key, td))
+        if extra:
+            verdicts.append(Verdict(Status.BAD, extra))
+        if open_keys:
+            verdicts.append(UNKNOWN)
+        else:
+            missing = [k for k, f in td.fields.items() if f.required and k not in present]
+            if missing:
+                keys = ", ".join(f'"{k}"' for k in missing)
+                verdicts.append(Verdict(Status.BAD, [Finding("TSC101", node, message(
+                    "TSC101", event=self.event, keys=keys, typed_dict=td.name))]))
+        return _worst(verdicts)
+
+    # --- values --------------------------------------------------------------------
+
+    def wrong(self, expr: cst.BaseExpression, expected: Type, key: str, td: TypedDictType,
+              actual: str | None = None) -> Verdict:
+        actual = actual or literal_description(expr) or "a value of another type"
+        return Verdict(Status.BAD, [Finding("TSC103", expr, message(
+            "TSC103", event=self.event, key=key, actual=actual, expected=describe(expected),
+            typed_dict=td.name))])
+
+    def value(self, expr: cst.BaseExpression, t: Type, key: str, td: TypedDictType,
+              depth: int = 0) -> Verdict:
+        """Is the value ``expr`` acceptable where ``t`` is declared (at ``key`` of ``td``)?"""
+        if depth > _MAX_DEPTH or isinstance(t, AnyType):
+            return OK if isinstance(t, AnyType) else UNKNOWN
+        if isinstance(expr, cst.NamedExpr):
+            return self.value(expr.value, t, key, td, depth + 1)
+        if isinstance(expr, cst.IfExp):
+            return self.both_branches(self.value(expr.body, t, key, td, depth + 1),
+                                      self.value(expr.orelse, t, key, td, depth + 1))
+        if isinstance(t, UnionType):
+            return self.union_value(expr, t, key, td, depth)
+        if isinstance(t, TypedDictType):
+            return self.nested_typed_dict(expr, t, key, td, depth)
+        kind = literal_description(expr)
+        if kind is None:
+            return UNKNOWN
+        scalar = self.scalar(expr, kind, t)
+        if scalar is not None:
+            return OK if scalar else self.wrong(expr, t, key, td)
+        if isinstance(t, ListType):
+            return self.sequence_value(expr, t, key, td, depth)
+        if isinstance(t, SetType):
+            if isinstance(expr, cst.Set) and t.origin != "frozenset":
+                return self.elements(expr.elements, t.item, key, td, depth)
+            if isinstance(expr, cst.SetComp) and t.origin != "frozenset":
+                return self.value(expr.elt, t.item, f"{key}[...]", td, depth + 1)
+            return self.wrong(expr, t, key, td)
+        if isinstance(t, TupleType):
+            return self.tuple_value(expr, t, key, td, depth)
+        if isinstance(t, DictType):
+            if isinstance(expr, cst.Dict):
+                return self.dict_value(expr, t, key, td, depth)
+            if isinstance(expr, cst.DictComp):
+                return _worst([self.value(expr.key, t.key, f"{key}[...]", td, depth + 1),
+                               self.value(expr.value, t.value, f"{key}[...]", td, depth + 1)])
+            return self.wrong(expr, t, key, td)
+        return self.wrong(expr, t, key, td)  # a container where a scalar/None/Literal is declared
+
+    def scalar(self, expr: cst.BaseExpression, kind: str, t: Type) -> bool | None:
+        """Acceptance of a scalar literal (None if ``expr`` is a container or undecidable)."""
+        if kind in ("list", "set", "dict", "a generator") or kind.startswith(
+                ("list[", "set[", "dict[", "tuple[")):
+            if isinstance(t, Prim | NoneType_ | LiteralType):
+                return False
+            return None
+        if kind == "a function":
+            return False if not isinstance(t, AnyType) else True
+        if isinstance(t, NoneType_):
+            return kind == "None"
+        if isinstance(t, Prim):
+            if kind in _NUMERIC:
+                return t.name in _NUMERIC[kind]
+            return kind == t.name
+        if isinstance(t, LiteralType):
+            if kind in ("None", "float", "complex"):
+                return False
+            value = literal_value(expr.value if isinstance(expr, cst.NamedExpr) else expr)
+            if value is None or isinstance(expr, cst.FormattedString):
+                return None  # f"a" is a literal to mypy; not worth deciding
+            return t.has(value)
+        if isinstance(t, ListType) and kind in ("str", "bytes"):
+            if t.origin in ("list", "MutableSequence"):
+                return False
+            return is_subtype(Prim("str" if kind == "str" else "int"), t.item)
+        if isinstance(t, ListType | SetType | TupleType | DictType):
+            return False  # a scalar where a collection is declared
+        return None
+
+    def union_value(self, expr: cst.BaseExpression, t: UnionType, key: str,
+                    td: TypedDictType, depth: int) -> Verdict:
+        verdicts = [self.value(expr, item, key, td, depth + 1) for item in t.items]
+        if any(v.status is Status.OK for v in verdicts):
+            return OK
+        if any(v.status is Status.UNKNOWN for v in verdicts):
+            return UNKNOWN
+        # Every member rejects it. If one member rejects only something inside the value
+        # (``list[int] | None`` given ``["a"]``), its findings say more than the whole.
+        deep = [v for v in verdicts if not any(f.node is expr for f in v.findings)]
+        if len(deep) == 1:
+            return deep[0]
+        return self.wrong(expr, t, key, td)
+
+    def nested_typed_dict(self, expr: cst.BaseExpression, t: TypedDictType, key: str,
+                          td: TypedDictType, depth: int) -> Verdict:
+        if isinstance(expr, cst.Dict):
+            return self.dict_display(expr, t)
+        if isinstance(expr, cst.Call):
+            return self.call(expr, t)
+        if isinstance(expr, cst.DictComp):
+            return UNKNOWN
+        if _is_non_mapping_literal(expr) or (isinstance(expr, cst.Name) and expr.value in (
+                "True", "False", "None")):
+            return self.wrong(expr, t, key, td)
+        return UNKNOWN
+
+    def sequence_value(self, expr: cst.BaseExpression, t: ListType, key: str,
+                       td: TypedDictType, depth: int) -> Verdict:
+        mutable = t.origin in ("list", "MutableSequence")
+        if isinstance(expr, cst.List):
+            return self.elements(expr.elements, t.item, key, td, depth)
+        if isinstance(expr, cst.ListComp):
+            return self.value(expr.elt, t.item, f"{key}[...]", td, depth + 1)
+        if isinstance(expr, cst.Tuple):
+            return self.wrong(expr, t, key, td) if mutable else self.elements(
+                expr.elements, t.item, key, td, depth)
+        if isinstance(expr, cst.Set | cst.SetComp):
+            if t.origin in ("Collection", "Iterable"):
+                if isinstance(expr, cst.Set):
+                    return self.elements(expr.elements, t.item, key, td, depth)
+                return self.value(expr.elt, t.item, f"{key}[...]", td, depth + 1)
+            return self.wrong(expr, t, key, td)
+        if isinstance(expr, cst.GeneratorExp):
+            if t.origin == "Iterable":
+                return self.value(expr.elt, t.item, f"{key}[...]", td, depth + 1)
+            return self.wrong(expr, t, key, td)
+        if isinstance(expr, cst.Dict | cst.DictComp):
+            if t.origin in ("Collection", "Iterable"):
+                return UNKNOWN  # iterating a dict yields its keys; not modelled
+            return self.wrong(expr, t, key, td)
+        return UNKNOWN
+
+    def tuple_value(self, expr: cst.BaseExpression, t: TupleType, key: str,
+                    td: TypedDictType, depth: int) -> Verdict:
+        if not isinstance(expr, cst.Tuple):
+            return self.wrong(expr, t, key, td)
+        if any(not isinstance(e, cst.Element) for e in expr.elements):
+            return UNKNOWN  # a starred element of unknown length
+        values = [e.value for e in expr.elements]
+        if t.items is None:
+            return _worst([self.value(v, t.item, f"{key}[{i}]", td, depth + 1)
+                           for i, v in enumerate(values)])
+        if len(values) != len(t.items):
+            return self.wrong(expr, t, key, td)
+        return _worst([self.value(v, it, f"{key}[{i}]", td, depth + 1)
+                       for i, (v, it) in enumerate(zip(values, t.items))])
+
+    def elements(self, elements: Sequence[cst.BaseElement], item: Type, key: str,
+                 td: TypedDictType, depth: int) -> Verdict:
+        verdicts: list[Verdict] = []
+        for i, el in enumerate(elements):
+            if isinstance(el, cst.Element):
+                verdicts.append(self.value(el.value, item, f"{key}[{i}]", td, depth + 1))
+            else:
+                verdicts.append(UNKNOWN)
+        return _worst(verdicts)
+
+    def dict_value(self, expr: cst.Dict, t: DictType, key: str, td: TypedDictType,
+                   depth: int) -> Verdict:
+        verdicts: list[Verdict] = []
+        for el in expr.elements:
+            if not isinstance(el, cst.DictElement):
+                verdicts.append(UNKNOWN)
+                continue
+            text = string_value(el.key)
+            sub = f"{key}[{text!r}]" if isinstance(text, str) else f"{key}[...]"
+            verdicts.append(self.value(el.key, t.key, f"{key} (a key)", td, depth + 1))
+            verdicts.append(self.value(el.value, t.value, sub, td, depth + 1))
+        return _worst(verdicts)
+
+    # --- names and annotations -------------------------------------------------------
+
+    def qualname(self, node: cst.CSTNode) -> str | None:
+        names = self.ctx.qualnames.get(node)
+        if not names or len(names) != 1:
+            return None
+        name = next(iter(names)).name
+        if name.startswith(".") and self.ctx.module:
+            # a relative name from QualifiedNameProvider: anchor it at our package
+            level = len(name) - len(name.lstrip("."))
+            parts = self.ctx.module.split(".")
+            if self.ctx.module and level <= len(parts):
+                name = ".".join(parts[: len(parts) - level] + [name.lstrip(".")])
+        return name
+
+    def key(self, node: cst.BaseExpression) -> str | None:
+        text = string_value(node)
+        if isinstance(text, str):
+            return text
+        if isinstance(node, cst.Name | cst.Attribute):
+            qn = self.qualname(node)
+            if qn is not None:
+                return self.catalog.constant(qn)
+        return None
+
+    def resolver(self, anchor: cst.CSTNode) -> Resolver:
+        """Resolve names in an annotation of the checked file.
+
+        Names carry qualified-name metadata; names parsed from a string annotation do
+        not, so they are looked up at module level, and only if nothing closer binds them.
+        """
+        index = self.catalog.index
+        scope = self.ctx.scopes.get(anchor)
+
+        def resolve(expr: cst.BaseExpression) -> Symbol:
+            qn = self.qualname(expr)
+            if qn is not None:
+                return index.resolve_qualname(qn)
+            head = expr
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            if not isinstance(head, cst.Name) or scope is None or self.ctx.module is None:
+                return None
+            if head.value in scope and any(
+                    not isinstance(a.scope, GlobalScope) for a in scope[head.value]):
+                return None
+            module = index.get(self.ctx.module)
+            if module is None:
+                return None
+            found = index.resolve_expr(module, expr)
+            return None if isinstance(found, NotFound) else found
+
+        return resolve
+
+    def annotation_type(self, annotation: cst.BaseExpression) -> Type:
+        return self.catalog.eval_type(self.resolver(annotation), annotation)
+
+    def declared_typed_dict(self, expr: cst.BaseExpression) -> TypedDictType | None:
+        """The TypedDict a name is declared with (annotated variable or parameter)."""
+        if not isinstance(expr, cst.Name):
+            return None
+        bound = self.binding(expr)
+        if bound is None or bound[1] is None:
+            return None
+        t = self.annotation_type(bound[1])
+        return t if isinstance(t, TypedDictType) else None
+
+    def name(self, expr: cst.Name, td: TypedDictType, depth: int) -> Verdict:
+        bound = self.binding(expr)
+        if bound is None:
+            return UNKNOWN
+        value, annotation = bound
+        if annotation is not None:
+            declared = self.annotation_type(annotation)
+            if isinstance(declared, TypedDictType):
+                if declared != td:
+                    return self.incompatible(expr, declared, td)
+                # mypy checked the value against the annotation where it was assigned
+                return self.payload(value, td, depth + 1) if value is not None else OK
+            if isinstance(declared, Prim | NoneType_ | LiteralType | ListType | SetType
+                          | TupleType):
+                return self.not_a_mapping(expr, td, describe(declared))
+            return UNKNOWN
+        if value is None or self.is_mutated(expr):
+            return UNKNOWN
+        if isinstance(value, cst.Dict | cst.Call | cst.IfExp) or _is_non_mapping_literal(value):
+            return self.payload(value, td, depth + 1)
+        return UNKNOWN
+
+    def binding(self, name: cst.Name
+                ) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None] | None:
+        """(value, annotation) of the one binding of ``name``; None if not exactly one."""
+        scope = self.ctx.scopes.get(name)
+        if scope is None or name.value not in scope:
+            return None
+        assignments = list(scope[name.value])
+        if len(assignments) != 1:
+            return None
+        a = assignments[0]
+        if not isinstance(a, Assignment) or isinstance(a, ImportAssignment):
+            return None
+        if isinstance(a.node, cst.Param):
+            ann = a.node.annotation
+            return (None, ann.annotation) if ann is not None else None
+        if not isinstance(a.node, cst.Name):
+            return None
+        owner = self.ctx.scope_node(a.scope)
+        if owner is None:
+            return None
+        table = self.ctx._bindings.get(owner)
+        if table is None:
+            table = self.ctx._bindings[owner] = _collect_bindings(owner)
+        return table.get(a.node)
+
+    def is_mutated(self, name: cst.Name) -> bool:
+        scope = self.ctx.scopes.get(name)
+        if scope is None:
+            return True
+        assignments = list(scope[name.value]) if name.value in scope else []
+        owner = self.ctx.scope_node(assignments[0].scope if assignments else scope)
+        if owner is None:
+            return True
+        found = self.ctx._mutated.get(owner)
+        if found is None:
+            found = self.ctx._mutated[owner] = _collect_mutated(owner)
+        return name.value in found
+
+
+class _BindingCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.table: dict[cst.CSTNode, tuple[cst.BaseExpression | None,
+                                            cst.BaseExpression | None]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if isinstance(t.target, cst.Name):
+                self.table[t.target] = (node.value, None)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.table[node.target] = (node.value, node.annotation.annotation)
+
+
+def _collect_bindings(node: cst.CSTNode) -> dict[cst.CSTNode, tuple[
+        cst.BaseExpression | None, cst.BaseExpression | None]]:
+    collector = _BindingCollector()
+    node.visit(collector)
+    return collector.table
+
+
+class _MutationCollector(cst.CSTVisitor):
+    """Names changed in place: ``x[k] = v``, ``del x[k]``, ``x |= ...``, ``x.update(...)``."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def _target(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Subscript | cst.Attribute) and isinstance(target.value,
+                                                                            cst.Name):
+            self.names.add(target.value.value)
+        elif isinstance(target, cst.Tuple | cst.List):
+            for el in target.elements:
+                self._target(el.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+        if isinstance(node.target, cst.Name):
+            self.names.add(node.target.value)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._target(node.target)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        f = node.func
+        if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and \
+                f.attr.value in _MUTATORS:
+            self.names.add(f.value.value)
+
+
+def _collect_mutated(node: cst.CSTNode) -> frozenset[str]:
+    collector = _MutationCollector()
+    node.visit(collector)
+    return frozenset(collector.names)
+
+
+__all__ = ["Finding", "ModuleContext", "judge_payload", "literal_description"]
