@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from mypy_plugin.version import PLUGIN_VERSION
+from mypy_plugin.version import plugin_fingerprint
 
 _PACKAGE = __name__.partition(".")[0]
 
@@ -21,4 +21,4 @@ def publish_config_digest(digest: str) -> None:
     """Expose ``digest`` in the plugin module's ``__version__`` for the daemon's snapshot."""
     package = sys.modules.get(_PACKAGE)
     if package is not None:
-        setattr(package, "__version__", f"{PLUGIN_VERSION}+{digest[:16]}")
+        setattr(package, "__version__", f"{plugin_fingerprint()}+{digest[:16]}")

@@ -22,7 +22,7 @@ from tscrun.diagnostics import message
 
 from mypy_plugin import errorcodes
 from mypy_plugin.deps import record_fine_grained_dependency
-from mypy_plugin.event_names import event_names, is_plain_variable
+from mypy_plugin.event_names import event_names, is_plain_constant
 from mypy_plugin.fullnames import DISPATCHER_CLASS, EMIT_METHOD, NAME_PARAMETER, \
     PAYLOAD_PARAMETER
 from mypy_plugin.payloads import MissingPayload, find_payload
@@ -84,7 +84,7 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
     names = event_names(name_expr, api)
     if names is None:
         api.fail(message("TSC002"), name_expr, code=errorcodes.DYNAMIC_EVENT)
-        if is_plain_variable(name_expr):
+        if is_plain_constant(name_expr):
             api.msg.note('mypy reads the value of a constant only when it is declared Final, '
                      'as in NAME: Final = "user.registered"', name_expr,
                      code=errorcodes.DYNAMIC_EVENT)

@@ -1,15 +1,15 @@
 """Reading the event name of an emit call from what mypy knows about it.
 
 A name is statically known when the argument is a string literal, or its type
-carries the literal: a ``Final`` constant (here or imported), a ``Literal[...]``
-annotation, or a union of those. Anything else is dynamic (TSC002). A plain
+carries the literal: a ``Final`` constant (here or imported, folded by mypy as
+in ``A + ".b"``), a ``Literal[...]`` annotation, or a union of those. Anything else is dynamic (TSC002). A plain
 module constant is typed ``str`` by mypy, so it counts as dynamic here; the
 caller adds a note saying to declare it ``Final``.
 """
 
 from __future__ import annotations
 
-from mypy.nodes import Expression, RefExpr, StrExpr, Var
+from mypy.nodes import GDEF, Expression, RefExpr, StrExpr, Var
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import Instance, LiteralType, ProperType, UnionType, get_proper_type
 
@@ -20,7 +20,12 @@ def event_names(expr: Expression, api: CheckerPluginInterface) -> tuple[str, ...
     """The event name(s) ``expr`` can hold, or ``None`` if they are not statically known."""
     if isinstance(expr, StrExpr):
         return (expr.value,)
-    return _literal_strings(get_proper_type(api.get_expression_type(expr)))
+    found = _literal_strings(get_proper_type(api.get_expression_type(expr)))
+    if found is None and isinstance(expr, RefExpr) and isinstance(expr.node, Var):
+        # NAME: Final[str] = "a.b" is typed str, but mypy keeps the folded value.
+        if expr.node.is_final and isinstance(expr.node.final_value, str):
+            return (expr.node.final_value,)
+    return found
 
 
 def _literal_strings(typ: ProperType) -> tuple[str, ...] | None:
@@ -42,6 +47,7 @@ def _literal_strings(typ: ProperType) -> tuple[str, ...] | None:
     return None
 
 
-def is_plain_variable(expr: Expression) -> bool:
-    """Does ``expr`` name a variable that is not ``Final`` (whose value mypy does not keep)?"""
-    return isinstance(expr, RefExpr) and isinstance(expr.node, Var) and not expr.node.is_final
+def is_plain_constant(expr: Expression) -> bool:
+    """Does ``expr`` name a module variable that is not ``Final`` (so mypy keeps no value)?"""
+    return (isinstance(expr, RefExpr) and expr.kind == GDEF and isinstance(expr.node, Var)
+            and not expr.node.is_final)

@@ -47,4 +47,4 @@ class TscrunPlugin(Plugin):
         return payload_dependencies(self._project, file, self.options)
 
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, str | None]:
-        return self._project.cache_data()
+        return self._project.cache_data(ctx.path)

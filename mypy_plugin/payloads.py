@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from mypy.erasetype import erase_typevars
 from mypy.nodes import MypyFile, SymbolTableNode, TypeAlias, TypeInfo
-from mypy.types import TypedDictType, get_proper_type
+from mypy.types import Instance, TypedDictType, get_proper_type
+from mypy.typevars import fill_typevars_with_any
 
 from tscrun.config import Config, EventConfig
 
@@ -51,12 +52,21 @@ def find_payload(event: EventConfig, config: Config,
         return MissingPayload(f'module "{target.module}" has no "{target.attr}"{hint}', fullname)
     node = symbol.node
     if isinstance(node, TypeInfo) and node.typeddict_type is not None:
-        # A generic TypedDict is checked with Any for its parameters.
-        typed = erase_typevars(node.typeddict_type)
-        assert isinstance(typed, TypedDictType)
-        return Payload(typed, tuple(dict.fromkeys((fullname, node.fullname))))
+        return Payload(_named_typed_dict(node), tuple(dict.fromkeys((fullname, node.fullname))))
     if isinstance(node, TypeAlias):
         aliased = get_proper_type(node.target)
         if isinstance(aliased, TypedDictType):
             return Payload(aliased, (fullname, aliased.fallback.type.fullname))
     return MissingPayload(f'"{target}" is not a TypedDict', fullname)
+
+
+def _named_typed_dict(info: TypeInfo) -> TypedDictType:
+    # The class's own typeddict_type is anonymous (its fallback is typing._TypedDict),
+    # so mypy would print it as a structural dump. With the class as fallback,
+    # it is the type an annotation names, and messages say "UserVerifiedEvent".
+    # A generic TypedDict is checked with Any for its parameters.
+    assert info.typeddict_type is not None
+    typed = erase_typevars(info.typeddict_type)
+    named = fill_typevars_with_any(info)
+    assert isinstance(typed, TypedDictType) and isinstance(named, Instance)
+    return typed.copy_modified(fallback=named)

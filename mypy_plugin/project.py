@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mypy.options import Options
@@ -19,7 +19,7 @@ from mypy.options import Options
 from tscrun.config import ENV_VAR, Config, find_config, load_config
 from tscrun.errors import ConfigError
 
-from mypy_plugin.version import PLUGIN_VERSION
+from mypy_plugin.version import plugin_fingerprint
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Project:
     config: Config | None
     error: str | None
     config_path: Path | None
+    run_id: str = field(default_factory=lambda: os.urandom(8).hex(), compare=False)
 
     @property
     def digest(self) -> str:
@@ -37,13 +38,23 @@ class Project:
             return self.config.digest
         return hashlib.sha256((self.error or "").encode()).hexdigest()
 
-    def cache_data(self) -> dict[str, str | None]:
-        """What ``report_config_data`` hands mypy: a change invalidates its cache."""
-        return {
-            "plugin": PLUGIN_VERSION,
+    def cache_data(self, path: str) -> dict[str, str | None]:
+        """What ``report_config_data`` hands mypy for the module at ``path``.
+
+        Any change invalidates mypy's cache of that module. While the config is
+        broken, the project's modules get data that differs on every run: each
+        run then checks them all again in the same order, and the config error
+        is reported exactly once, at the first emit call (a module cached with
+        it, plus an edited one reporting it afresh, would make two).
+        """
+        data: dict[str, str | None] = {
+            "plugin": plugin_fingerprint(),
             "config": str(self.config_path) if self.config_path else None,
             "digest": self.digest,
         }
+        if self.config is None and self.governs(path):
+            data["run"] = self.run_id
+        return data
 
     def governs(self, path: str) -> bool:
         """Is ``path`` (as mypy spells it, often relative) inside the project root?
