@@ -39,7 +39,8 @@ _QUALIFIERS = {typing.Required, typing.NotRequired, typing.Annotated,
                typing_extensions.Required, typing_extensions.NotRequired,
                typing_extensions.ReadOnly, typing_extensions.Annotated}
 
-# One path step of a failure: ("key", "lines"), ("item", 0) or ("raw", text).
+# One path step of a failure: ("field", "lines") of a TypedDict, ("key", k) of a
+# dict, ("item", 0) of a list or tuple, or ("raw", text) when not understood.
 _Step = tuple[str, object]
 
 
@@ -275,8 +276,8 @@ def _describe_value(value: object) -> str:
 def _format_path(steps: list[_Step]) -> str:
     out = ""
     for kind, arg in steps:
-        if kind == "key" and isinstance(arg, str):
-            out += f".{arg}" if out else arg
+        if kind == "field":
+            out += f".{arg}" if out else str(arg)
         elif kind in ("key", "item"):
             out += f"[{arg!r}]"
         else:
@@ -379,7 +380,8 @@ class PayloadValidator:
         cur_t, cur_v = _strip(tp), value
         for element in elements:
             step = _parse_step(element)
-            steps.append(step)
+            # A TypedDict's keys read as fields (a.b); a dict's as subscripts (a['b']).
+            steps.append(("field", step[1]) if step[0] == "key" and is_typeddict(cur_t) else step)
             try:
                 cur_t, cur_v = _descend(cur_t, cur_v, step)
             except Exception:
@@ -388,7 +390,7 @@ class PayloadValidator:
                 and isinstance(cur_v, Mapping):
             missing = [k for k in _hints(cur_t) if k in _required_keys(cur_t) and k not in cur_v]
             if missing:
-                steps.append(("key", missing[0]))
+                steps.append(("field", missing[0]))
                 keys = ", ".join(f'"{k}"' for k in missing)
                 return steps, f"missing required key(s) {keys} of {cur_t.__name__}"
         if message.startswith("has unexpected extra key(s)") and is_typeddict(cur_t) \
@@ -396,7 +398,7 @@ class PayloadValidator:
             declared = list(_hints(cur_t))
             extra = [k for k in cur_v if k not in declared]
             if extra:
-                steps.append(("key", extra[0]))
+                steps.append(("field", extra[0]))
                 names = ", ".join(f'"{k}"' for k in extra)
                 close = closest_name(str(extra[0]), declared) if len(extra) == 1 else None
                 hint = f' (did you mean "{close}"?)' if close else ""
