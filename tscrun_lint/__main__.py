@@ -1,0 +1,7 @@
+"""``python -m tscrun_lint`` is ``tscrun-lint``."""
+
+import sys
+
+from tscrun_lint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""``tscrun-lint [PATHS...]``: flags and exit codes only; the work is in runner and engine.
+
+Exit codes: 0 nothing found, 1 diagnostics found (or, with ``--diff``, fixes to
+apply), 2 usage or configuration error (one message on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tscrun.diagnostics import CODES
+from tscrun_lint.formats import FORMATS, render, summary_line
+from tscrun_lint.runner import Options, UsageError, run
+
+PROG = "tscrun-lint"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _codes(value: str) -> list[str]:
+    codes = [c.strip().upper() for c in value.split(",") if c.strip()]
+    for code in codes:
+        if not any(known.startswith(code) for known in CODES):
+            raise argparse.ArgumentTypeError(
+                f"unknown code {code!r}; codes are {', '.join(CODES)} (prefixes like TSC1 work)")
+    return codes
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Check tscrun event emits, payloads, subscribers and "
+                "config statically (never importing the checked code).")
+    p.add_argument("paths", nargs="*", type=Path, default=None, metavar="PATH",
+                   help="files or folders to check (default: .); a config file among them "
+                        "re-checks its whole project")
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="tscrun.toml or pyproject.toml to use instead of discovery "
+                        "(also $TSCRUN_CONFIG)")
+    p.add_argument("--select", type=_codes, default=[], metavar="CODES",
+                   help="comma-separated codes or prefixes to report (default: all)")
+    p.add_argument("--ignore", type=_codes, default=[], metavar="CODES",
+                   help="comma-separated codes or prefixes not to report")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    p.add_argument("--fix", action="store_true",
+                   help="apply safe fixes (a misspelt literal event name with exactly one "
+                        "configured name within 2 edits)")
+    p.add_argument("--diff", action="store_true",
+                   help="print the safe fixes as a unified diff; write nothing")
+    p.add_argument("--explain", metavar="CODE", help="print the documentation of a code")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="worker processes (default: all cores for large runs, 1 for small ones)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = parser().parse_args(argv)
+    if args.explain:
+        from tscrun_lint.explain import explain_text
+        code = args.explain.strip().upper()
+        if code not in CODES:
+            raise UsageError(f"unknown code {args.explain!r}; codes are {', '.join(CODES)}")
+        sys.stdout.write(explain_text(code))
+        return 0
+    import os
+
+    config = args.config
+    if config is None and os.environ.get("TSCRUN_CONFIG"):
+        config = Path(os.environ["TSCRUN_CONFIG"])
+    if config is not None and not config.is_file():
+        if config.is_dir():
+            from tscrun import find_config
+            found = find_config(config)
+            if found is None:
+                raise UsageError(f"{config}: no tscrun.toml or pyproject.toml with [tool.tscrun] "
+                                 f"in this folder or above")
+            config = found
+        else:
+            raise UsageError(f"{config}: config file does not exist")
+    options = Options(select=args.select, ignore=args.ignore, fix=args.fix or args.diff,
+                      config=config, jobs=args.jobs)
+    paths = args.paths or [Path(".")]
+    outcome = run(paths, options)
+
+    if args.diff:
+        from tscrun_lint.fix import unified_diff
+        diff = unified_diff(outcome.fixes)
+        sys.stdout.write(diff)
+        n = sum(1 for d in outcome.diagnostics if d.fix is not None)
+        print(f"Would fix {n} problem{'s' if n != 1 else ''}." if diff else "No fixes to apply.",
+              file=sys.stderr)
+        return 1 if diff else 0
+
+    diagnostics = outcome.diagnostics
+    fixed_count = 0
+    if args.fix and outcome.fixes:
+        from tscrun_lint.fix import write
+        written = write(outcome.fixes)
+        fixed_count = sum(1 for d in diagnostics if d.fix is not None and d.path in written)
+        # Re-check what was rewritten: the remaining findings, at their new positions.
+        again = run(written, Options(select=args.select, ignore=args.ignore, config=config,
+                                     jobs=1))
+        diagnostics = [d for d in diagnostics if d.path not in written] + [
+            d for d in again.diagnostics if d.path in written]
+        diagnostics.sort(key=lambda d: d.sort_key())
+
+    out = render(args.format, diagnostics, outcome.files)
+    sys.stdout.write(out)
+    if fixed_count and args.format == "text":
+        print(f"Fixed {fixed_count} problem{'s' if fixed_count != 1 else ''}.")
+    elif fixed_count:
+        print(f"Fixed {fixed_count} problem{'s' if fixed_count != 1 else ''}.", file=sys.stderr)
+    return 1 if diagnostics else 0
+
+
+__all__ = ["main", "parser", "summary_line"]

@@ -1,0 +1,303 @@
+"""Checking one file: prefilter, parse once, resolve metadata once, run every rule in one pass.
+
+The order keeps the common case cheap. A file whose text cannot contain a call
+of ``tscrun.events.emit`` is never parsed (``source.may_call_emit``). A parsed
+file gets libcst metadata only when it has a call at all, and positions only
+when something is reported. Every rule then sees the same emit sites, and the
+payload judgement is shared by the five payload rules.
+
+Nothing here raises for bad input: unreadable, undecodable, unparsable or
+absurdly nested files become TSC900 and the run goes on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import (
+    CodeRange,
+    FullyQualifiedNameProvider,
+    MetadataWrapper,
+    PositionProvider,
+    QualifiedName,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
+from libcst.helpers.module import ModuleNameAndPackage
+
+from tscrun import ConfigError
+from tscrun.diagnostics import message
+from tscrun_lint.context import FileContext, ProjectContext
+from tscrun_lint.diagnostic import Diagnostic, Fix
+from tscrun_lint.noqa import silenced
+from tscrun_lint.rules import RULES, Report, Rule
+from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
+from tscrun_lint.source import Source, SourceError, decode, may_call_emit, split_lines
+
+Selector = Callable[[str], bool]
+
+
+def select_all(code: str) -> bool:
+    return True
+
+
+class Selection:
+    """``--select``/``--ignore`` as code prefixes, as flake8 reads them."""
+
+    def __init__(self, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> None:
+        self.select = tuple(s.strip().upper() for s in select if s.strip())
+        self.ignore = tuple(s.strip().upper() for s in ignore if s.strip())
+
+    def __call__(self, code: str) -> bool:
+        if self.select and not code.startswith(self.select):
+            return False
+        return not (self.ignore and code.startswith(self.ignore))
+
+
+def _overrides(rule: type[Rule], method: str) -> bool:
+    return getattr(rule, method) is not getattr(Rule, method)
+
+
+EMIT_RULES: tuple[Rule, ...] = tuple(r() for r in RULES if _overrides(r, "check_emit"))
+CONFIG_RULES: tuple[Rule, ...] = tuple(r() for r in RULES if _overrides(r, "check_config"))
+SUBSCRIBER_RULES: tuple[Rule, ...] = tuple(r() for r in RULES
+                                           if _overrides(r, "check_subscriber"))
+
+State = ProjectContext | ConfigError
+"""What a file is checked against: a loaded project, or why its config could not be loaded."""
+
+
+@dataclass
+class FileResult:
+    path: Path
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixed: str | None = None
+    """The file's new text when safe fixes were asked for and apply."""
+    source: Source | None = None
+
+
+def _at(path: Path, code: str, line: int, column: int, **fields: object) -> Diagnostic:
+    return Diagnostic(path, line, column, line, column, code, message(code, **fields))
+
+
+def unreadable(path: Path, reason: str, line: int = 1, column: int = 1) -> Diagnostic:
+    return _at(path, "TSC900", line, column, reason=reason)
+
+
+def check_path(path: Path, state: State, selection: Selector = select_all,
+               fix: bool = False) -> FileResult:
+    """Read and check one file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileResult(path, _selected([unreadable(path, exc.strerror or str(exc))], selection))
+    try:
+        source = decode(data)
+    except SourceError as exc:
+        return FileResult(path, _selected([unreadable(path, str(exc))], selection))
+    result = check_text(path, source.text, state, selection, fix=fix)
+    result.source = source
+    return result
+
+
+def check_text(path: Path, text: str, state: State, selection: Selector = select_all,
+               fix: bool = False, lines: Sequence[str] | None = None,
+               handlers: bool = True) -> FileResult:
+    """Check one module's text. ``lines`` may be given when the caller has them (flake8).
+
+    ``handlers=False`` leaves out TSC202 (the runner checks handler files itself,
+    whether or not they could call emit).
+    """
+    result = FileResult(path)
+    try:
+        result.diagnostics, result.fixed = _check(path, text, state, selection, fix, lines,
+                                                  handlers)
+    except RecursionError:
+        result.diagnostics = [unreadable(path, "expressions nested too deeply to analyse")]
+    except Exception as exc:  # a bug of ours must not stop the run nor hide the file
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        result.diagnostics = [unreadable(
+            path, f"internal error, please report it: {type(exc).__name__}: {exc} "
+                  f"({Path(where.filename).name}:{where.lineno})")]
+    result.diagnostics = _selected(result.diagnostics, selection)
+    return result
+
+
+def _selected(diagnostics: Iterable[Diagnostic], selection: Selector) -> list[Diagnostic]:
+    return [d for d in diagnostics if selection(d.code)]
+
+
+def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
+           lines: Sequence[str] | None, handlers: bool) -> tuple[list[Diagnostic], str | None]:
+    diagnostics: list[Diagnostic] = []
+    if handlers and isinstance(state, ProjectContext):
+        diagnostics.extend(check_handlers(path, state, selection))
+    if not may_call_emit(text):
+        return _unsilenced(diagnostics, text, lines), None
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        diagnostics.append(unreadable(path, f"syntax error: {exc.message}", exc.raw_line,
+                                      exc.raw_column + 1))
+        return diagnostics, None
+    except RecursionError:
+        diagnostics.append(unreadable(path, "expressions nested too deeply to parse"))
+        return diagnostics, None
+    bindings = Bindings()
+    module.visit(bindings)
+    if not bindings.candidates:
+        return _unsilenced(diagnostics, text, lines), None
+    project = state if isinstance(state, ProjectContext) else None
+    module_name = project.config.module_for_file(path) if project else None
+    wrapper, ctx_maps = _metadata(module, path, module_name)
+    scopes, qualnames = ctx_maps
+    constant = project.catalog.constant if project else _no_constant
+    resolver = NameResolver(scopes, qualnames, bindings, constant)
+    sites = emit_sites(bindings.candidates, resolver)
+    if not sites:
+        return _unsilenced(diagnostics, text, lines), None
+    reports: list[Report] = []
+    if project is None:
+        assert isinstance(state, ConfigError)
+        reports.append(Report("TSC302", sites[0].call, message("TSC302", reason=_reason(state))))
+    else:
+        ctx = FileContext(project, path, module_name, scopes, qualnames)
+        reports.extend(_run_rules(sites, ctx, selection))
+    if not reports:
+        return _unsilenced(diagnostics, text, lines), None
+    positions = wrapper.resolve(PositionProvider)
+    all_lines = lines if lines is not None else split_lines(text)
+    replacements: dict[cst.CSTNode, cst.BaseExpression] = {}
+    for report in reports:
+        pos: CodeRange = positions[report.node]
+        line, column = pos.start.line, pos.start.column + 1
+        if silenced(report.code, line, all_lines) or not selection(report.code):
+            continue
+        fix_obj = None
+        if report.replacement is not None:
+            new_text = module.code_for_node(report.replacement)
+            fix_obj = Fix(new_text, f"replace with {new_text}")
+            if fix:
+                replacements[report.node] = report.replacement
+        diagnostics.append(Diagnostic(path, line, column, pos.end.line, pos.end.column + 1,
+                                      report.code, report.message, fix_obj))
+    diagnostics = _unsilenced(diagnostics, text, all_lines)
+    fixed = module.visit(_Replace(replacements)).code if replacements else None
+    return diagnostics, fixed
+
+
+def _run_rules(sites: Sequence[EmitSite], ctx: FileContext, selection: Selector) -> list[Report]:
+    reports: list[Report] = []
+    for rule in EMIT_RULES:
+        if not selection(rule.CODE):
+            continue
+        for site in sites:
+            reports.extend(rule.check_emit(site, ctx))
+    return reports
+
+
+def _unsilenced(diagnostics: list[Diagnostic], text: str,
+                lines: Sequence[str] | None) -> list[Diagnostic]:
+    if not diagnostics:
+        return diagnostics
+    all_lines = lines if lines is not None else split_lines(text)
+    return [d for d in diagnostics if not silenced(d.code, d.line, all_lines)]
+
+
+def _no_constant(qualname: str) -> str | None:
+    return None
+
+
+def _reason(error: ConfigError) -> str:
+    return str(error)
+
+
+Scopes = Mapping[cst.CSTNode, Scope | None]
+QualNames = Mapping[cst.CSTNode, Collection[QualifiedName]]
+
+
+def _metadata(module: cst.Module, path: Path, module_name: str | None
+              ) -> tuple[MetadataWrapper, tuple[Scopes, QualNames]]:
+    """Scopes and fully qualified names (relative imports resolved against ``module_name``)."""
+    name = module_name or path.stem
+    package = name if path.stem == "__init__" else name.rpartition(".")[0]
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True,
+                              cache={FullyQualifiedNameProvider: ModuleNameAndPackage(name, package)})
+    scopes = wrapper.resolve(ScopeProvider)
+    try:
+        qualnames = wrapper.resolve(FullyQualifiedNameProvider)
+    except ImportError:
+        # A relative import above the top-level package (or a file outside the source
+        # roots): keep the names unresolved rather than guess; they match nothing.
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        scopes = wrapper.resolve(ScopeProvider)
+        qualnames = wrapper.resolve(QualifiedNameProvider)
+    return wrapper, (scopes, qualnames)
+
+
+class _Replace(cst.CSTTransformer):
+    """Puts fix nodes in place; everything else is regenerated byte for byte by libcst."""
+
+    def __init__(self, replacements: dict[cst.CSTNode, cst.BaseExpression]) -> None:
+        self.replacements = replacements
+
+    def leave_SimpleString(self, original_node: cst.SimpleString,
+                           updated_node: cst.SimpleString) -> cst.BaseExpression:
+        # The only fix rewrites a string literal in place.
+        return self.replacements.get(original_node, updated_node)
+
+
+def check_handlers(path: Path, project: ProjectContext,
+                   selection: Selector = select_all) -> list[Diagnostic]:
+    """TSC202 for the subscriber handlers defined in ``path``."""
+    if not any(selection(r.CODE) for r in SUBSCRIBER_RULES):
+        return []
+    config = project.config
+    module = None
+    found: list[Diagnostic] = []
+    for sub in config.subscribers.values():
+        if module is None:
+            module = config.module_for_file(path) or ""
+        if sub.handler.module != module:
+            continue
+        from tscrun_lint.catalog import HandlerInfo
+        info = project.catalog.handler(sub)
+        if not isinstance(info, HandlerInfo) or not _same_file(info.path, path):
+            continue
+        for rule in SUBSCRIBER_RULES:
+            if selection(rule.CODE):
+                found.extend(rule.check_subscriber(project, sub, info))
+    return found
+
+
+def handler_diagnostics(path: Path, text: str, project: ProjectContext,
+                        selection: Selector = select_all) -> list[Diagnostic]:
+    """TSC202 for the handlers in one file, ``# noqa`` applied, never raising."""
+    try:
+        return _unsilenced(_selected(check_handlers(path, project, selection), selection),
+                           text, None)
+    except RecursionError:
+        return [unreadable(path, "expressions nested too deeply to analyse")]
+    except Exception as exc:  # see check_text
+        return [unreadable(path, f"internal error, please report it: {type(exc).__name__}: {exc}")]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def check_config(project: ProjectContext, selection: Selector = select_all) -> list[Diagnostic]:
+    """Config-level findings (TSC003 on names, TSC201, TSC301), on the config file's lines."""
+    found: list[Diagnostic] = []
+    for rule in CONFIG_RULES:
+        if selection(rule.CODE):
+            found.extend(rule.check_config(project))
+    return found

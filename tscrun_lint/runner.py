@@ -1,0 +1,267 @@
+"""A whole run: which files, against which config, serially or on a process pool.
+
+The run reads every file once in the main process (reading is cheap and the
+text prefilter needs it); only files that may call ``tscrun.events.emit`` are
+parsed, on a pool of worker processes when there are enough of them to pay for
+it. Config-level checks run when a project's root is among the checked folders
+or its config file is among the paths (which also re-checks the whole project,
+as the pre-commit hook needs when the config changes).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from tscrun import Config, ConfigError, find_config, load_config
+from tscrun.config import CONFIG_FILENAMES
+from tscrun_lint.diagnostic import Diagnostic
+from tscrun_lint.source import Source, SourceError, decode, may_call_emit
+
+if TYPE_CHECKING:
+    from tscrun_lint.context import ProjectContext
+
+# Folders never walked into (explicitly named paths are always checked).
+EXCLUDED_DIRS = frozenset({
+    "__pycache__", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
+    "site-packages", "venv",
+})
+# Below this many files to parse, starting workers costs more than it saves.
+POOL_MIN_FILES = 48
+_CHUNK = 16
+
+
+class UsageError(Exception):
+    """A problem with the command line or the config: one message, exit code 2."""
+
+
+@dataclass
+class Options:
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    fix: bool = False
+    config: Path | None = None
+    jobs: int | None = None
+    """Worker processes; None = decide from the machine and the number of files."""
+
+
+@dataclass
+class Outcome:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    """Python files considered (every collected file, parsed or not)."""
+    fixes: dict[Path, tuple[Source, str]] = field(default_factory=dict)
+    """Files with safe fixes: original source and fixed text."""
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name.startswith(".") or entry.name in EXCLUDED_DIRS:
+                continue
+            yield from _walk(Path(entry.path))
+        elif entry.name.endswith(".py") and entry.is_file():
+            yield Path(entry.path)
+
+
+class Projects:
+    """Config discovery with caches: folder -> config file -> Config -> ProjectContext.
+
+    A ``Config`` is cheap (TOML); a ``ProjectContext`` brings libcst and the
+    catalog, so it is only built for a project with a file that needs it.
+    """
+
+    def __init__(self, explicit: Path | None) -> None:
+        self.explicit = explicit
+        self._dirs: dict[Path, Path | None] = {}
+        self.configs: dict[Path, Config] = {}
+        self.projects: dict[Path, ProjectContext] = {}
+
+    def config_path(self, path: Path) -> Path | None:
+        if self.explicit is not None:
+            return self.explicit.absolute()
+        folder = (path if path.is_dir() else path.parent).absolute()
+        if folder not in self._dirs:
+            found = find_config(folder)
+            self._dirs[folder] = found.absolute() if found is not None else None
+        return self._dirs[folder]
+
+    def config(self, config_path: Path) -> Config:
+        """The loaded config; raises UsageError with the loader's message."""
+        if config_path not in self.configs:
+            try:
+                self.configs[config_path] = load_config(config_path)
+            except ConfigError as exc:
+                raise UsageError(str(exc)) from None
+        return self.configs[config_path]
+
+    def project(self, config_path: Path) -> ProjectContext:
+        if config_path not in self.projects:
+            from tscrun_lint.context import ProjectContext  # libcst, only when needed
+
+            self.projects[config_path] = ProjectContext(self.config(config_path))
+        return self.projects[config_path]
+
+    def is_handler_file(self, path: Path, config_path: Path) -> bool:
+        return is_handler_file(self.config(config_path), path)
+
+
+def is_handler_file(config: Config, path: Path) -> bool:
+    """Whether ``path`` is the module of some subscriber's handler (checked for TSC202).
+
+    Decided from the config alone (no parsing), so non-handler files stay cheap.
+    """
+    modules = {s.handler.module for s in config.subscribers.values()}
+    stem = "" if path.stem == "__init__" else path.stem
+    if stem and not any(m.rpartition(".")[2] == stem for m in modules):
+        return False
+    return config.module_for_file(path) in modules
+
+
+def _is_config_file(path: Path, projects: Projects) -> bool:
+    if path.name not in CONFIG_FILENAMES or not path.is_file():
+        return False
+    found = projects.config_path(path)
+    return found is not None and found.absolute() == path.absolute()
+
+
+def plan(paths: Sequence[Path], projects: Projects) -> tuple[list[Path], set[Path]]:
+    """The Python files to check and the config files whose project-level checks run."""
+    files: dict[Path, None] = {}
+    roots: set[Path] = set()
+    for raw in paths:
+        if not raw.exists():
+            raise UsageError(f"{raw}: no such file or folder")
+        config = projects.config_path(raw)
+        if config is None:
+            folder = raw.absolute() if raw.is_dir() else raw.absolute().parent
+            raise UsageError(
+                f"{raw}: no tscrun config found in {folder} or any parent folder; create "
+                f"tscrun.toml or add [tool.tscrun] to pyproject.toml, or pass --config")
+        if raw.is_dir():
+            for f in _walk(raw):
+                files[f] = None
+            # Project roots under this folder: the arguments' own config, and nested ones.
+            for candidate in {config, *(projects.config_path(f) for f in files)}:
+                if candidate is not None and _inside(candidate.parent, raw):
+                    roots.add(candidate.absolute())
+        elif _is_config_file(raw, projects) or (projects.explicit is not None
+                                                and raw.absolute() == projects.explicit.absolute()):
+            # A changed config re-checks its whole project.
+            roots.add(raw.absolute())
+            for f in _walk(raw.absolute().parent):
+                files[f] = None
+        elif raw.suffix == ".py":
+            files[raw] = None
+        # Anything else (another TOML file, a README, a stub) holds nothing to check.
+    return list(files), roots
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    child, parent = child.absolute(), parent.absolute()
+    return child == parent or parent in child.parents
+
+
+def _jobs(options: Options, count: int) -> int:
+    if options.jobs is not None:
+        return max(1, options.jobs)
+    if count < POOL_MIN_FILES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+Job = tuple[Path, str, Path, tuple[str, ...], tuple[str, ...], bool]
+"""One file to parse: path, text, config path, select, ignore, fix."""
+
+# Worker-process state: projects by config path (inherited from the parent when forked).
+_WORKER_PROJECTS: dict[Path, ProjectContext | ConfigError] = {}
+
+
+def _work(batch: list[Job]) -> list[tuple[Path, list[Diagnostic], str | None]]:
+    from tscrun_lint.context import ProjectContext
+    from tscrun_lint.engine import Selection, check_text
+
+    out = []
+    for path, text, config_path, select, ignore, fix in batch:
+        state = _WORKER_PROJECTS.get(config_path)
+        if state is None:
+            try:
+                state = ProjectContext(load_config(config_path))
+            except ConfigError as exc:
+                state = exc
+            _WORKER_PROJECTS[config_path] = state
+        result = check_text(path, text, state, Selection(select, ignore), fix=fix,
+                            handlers=False)
+        out.append((path, result.diagnostics, result.fixed))
+    return out
+
+
+def run(paths: Sequence[Path], options: Options) -> Outcome:
+    """Check ``paths``; raises UsageError for a missing or broken config."""
+    projects = Projects(options.config)
+    if options.config is not None:
+        projects.config(projects.explicit.absolute() if projects.explicit else options.config)
+    files, roots = plan(paths, projects)
+    outcome = Outcome(files=len(files))
+    select, ignore = tuple(options.select), tuple(options.ignore)
+    pending: list[Job] = []
+    sources: dict[Path, Source] = {}
+    for path in files:
+        config_path = projects.config_path(path)
+        assert config_path is not None  # plan() made sure every argument has a config
+        try:
+            source = decode(path.read_bytes())
+        except (OSError, SourceError) as exc:
+            from tscrun_lint.engine import unreadable
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            outcome.diagnostics.append(unreadable(path, reason))
+            continue
+        emits = may_call_emit(source.text)
+        if emits:
+            projects.config(config_path)  # a broken config stops the run (exit 2)
+            sources[path] = source
+            pending.append((path, source.text, config_path, select, ignore, options.fix))
+        if projects.is_handler_file(path, config_path):
+            from tscrun_lint.engine import Selection, handler_diagnostics
+            outcome.diagnostics.extend(handler_diagnostics(
+                path, source.text, projects.project(config_path), Selection(select, ignore)))
+    for path, diagnostics, fixed in _check_all(pending, options, projects):
+        outcome.diagnostics.extend(diagnostics)
+        if fixed is not None:
+            outcome.fixes[path] = (sources[path], fixed)
+    if roots:
+        from tscrun_lint.engine import Selection, check_config
+        for config_path in sorted(roots):
+            outcome.diagnostics.extend(check_config(projects.project(config_path),
+                                                    Selection(select, ignore)))
+    outcome.diagnostics.sort(key=Diagnostic.sort_key)
+    return outcome
+
+
+def _check_all(pending: list[Job], options: Options, projects: Projects
+               ) -> list[tuple[Path, list[Diagnostic], str | None]]:
+    jobs = _jobs(options, len(pending))
+    if jobs <= 1 or len(pending) < 2:
+        _WORKER_PROJECTS.update(projects.projects)
+        return _work(pending)
+    # Load every project before forking so workers inherit configs and catalogs.
+    for config_path in {job[2] for job in pending}:
+        _WORKER_PROJECTS[config_path] = projects.project(config_path)
+    chunks = [pending[i:i + _CHUNK] for i in range(0, len(pending), _CHUNK)]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    results: list[tuple[Path, list[Diagnostic], str | None]] = []
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
+        for batch in pool.map(_work, chunks):
+            results.extend(batch)
+    return results
