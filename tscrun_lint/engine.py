@@ -12,6 +12,7 @@ absurdly nested files become TSC900 and the run goes on.
 
 from __future__ import annotations
 
+import ast
 import traceback
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -142,8 +143,7 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        diagnostics.append(unreadable(path, f"syntax error: {exc.message}", exc.raw_line,
-                                      exc.raw_column + 1))
+        diagnostics.append(_syntax_error(path, text, exc))
         return diagnostics, None
     except RecursionError:
         diagnostics.append(unreadable(path, "expressions nested too deeply to parse"))
@@ -189,6 +189,18 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     diagnostics = _unsilenced(diagnostics, text, all_lines)
     fixed = module.visit(_Replace(replacements)).code if replacements else None
     return diagnostics, fixed
+
+
+def _syntax_error(path: Path, text: str, exc: cst.ParserSyntaxError) -> Diagnostic:
+    """TSC900 in Python's own words: ``ast.parse`` only parses, it never runs anything."""
+    try:
+        ast.parse(text)
+    except SyntaxError as err:
+        return unreadable(path, f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1)
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    return unreadable(path, f"libcst cannot parse it: {exc.message}", exc.raw_line,
+                      exc.raw_column + 1)
 
 
 def _run_rules(sites: Sequence[EmitSite], ctx: FileContext, selection: Selector) -> list[Report]:

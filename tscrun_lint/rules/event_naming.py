@@ -36,7 +36,7 @@ class EventNaming(Rule):
 
             async def run(data: dict[str, object]) -> None:
                 await events.emit("UserDeleted", data)
-            """, expect=("TSC003 4:23", "TSC003 tscrun.toml:4:11"),
+            """, expect=("TSC003 4:23", "TSC003 tscrun.toml:2:11"),
                 config="""
             [events.subscribers.audit]
             events = ["UserDeleted"]

@@ -30,5 +30,5 @@ class ExtraKey(PayloadRule):
 
             async def run() -> None:
                 await events.emit("user.verified", {"id": "u1", "email": "a@b.c", "verifiedAt": "now", "ip": "::1"})
-            """, expect=("TSC102 4:40",)),
+            """, expect=("TSC102 4:92",)),
     )

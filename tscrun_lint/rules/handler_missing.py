@@ -30,7 +30,7 @@ class HandlerMissing(Rule):
             """),
     )
     INVALID = (
-        Invalid("", expect=("TSC201 tscrun.toml:1:1",), config="""
+        Invalid("", expect=("TSC201 tscrun.toml:1:21",), config="""
             [events.subscribers.send-sms]
             events = ["user.registered"]
             """),

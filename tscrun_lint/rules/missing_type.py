@@ -30,7 +30,7 @@ class MissingType(Rule):
             """),
     )
     INVALID = (
-        Invalid("", expect=("TSC301 tscrun.toml:2:38",), config="""
+        Invalid("", expect=("TSC301 tscrun.toml:2:49",), config="""
             [events.subscribers.update-analytics]
             events = ["user.registered", "order.completed", "payment.succeeded"]
             """),

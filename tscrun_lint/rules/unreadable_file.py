@@ -30,5 +30,5 @@ class UnreadableFile(Rule):
 
             async def run() -> None:
                 await events.emit("user.verified", {"id": "u1",
-            """, expect=("TSC900 5:1",)),
+            """, expect=("TSC900 4:40",)),
     )

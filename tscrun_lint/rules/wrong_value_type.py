@@ -38,5 +38,5 @@ class WrongValueType(PayloadRule):
                     "orderId": "o1", "userId": user_id, "total": "12.50",
                     "lines": [{"sku": "a", "quantity": "1", "price": 12.5}],
                 })
-            """, expect=("TSC103 5:50", "TSC103 6:41")),
+            """, expect=("TSC103 5:54", "TSC103 6:44")),
     )
