@@ -440,7 +440,7 @@ class Dispatcher:
         assert self._loop is not None
         delay = self._retry_delay * 2 ** (attempt - 1)
         logger.warning('subscriber "%s" failed on event "%s" (id %s), attempt %d of %d: %r; '
-                       "retrying in %.3g s", sub.name, event.type, event.id, attempt,
+                       "retrying in %g s", sub.name, event.type, event.id, attempt,
                        self._max_attempts, exc, delay)
         delivery = _Delivery(sub, event, attempt + 1, context, _WAITING)
         delivery.due = time.monotonic() + delay

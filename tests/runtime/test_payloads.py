@@ -215,8 +215,8 @@ _order = st.fixed_dictionaries(
         "status": _near(st.sampled_from(["new", "paid", "old"])),
         "coupon": _near(st.none() | st.text(max_size=2)),
         "discount": _near(st.integers() | st.floats(allow_nan=False)),
-        "tags": _near(st.dictionaries(_near(st.text(max_size=2)), _near(st.integers()),
-                                      max_size=2)),
+        "tags": _near(st.dictionaries(st.text(max_size=2) | st.integers() | st.none(),
+                                      _near(st.integers()), max_size=2)),
         "shipping": _near(st.fixed_dictionaries(
             {}, optional={"method": _near(st.sampled_from(["post", "courier", "ship"])),
                           "note": _near(st.text(max_size=2))})),

@@ -1,0 +1,206 @@
+"""The default dispatcher, close(), and event loops that end before their deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+import tscrun
+from tests.runtime.conftest import RECORDING_HANDLER, USER_REGISTERED, MakeProject, module
+from tscrun import Dispatcher, TscrunError, events
+
+CONFIG = """
+    [events]
+    retry-delay = 0.001
+    [events.subscribers.send-welcome-email]
+    events = ["user.registered"]
+    """
+
+ANN = {"id": "u1", "name": "Ann", "email": "ann@example.com", "registeredAt": "2026-01-01"}
+
+
+def project(make_project: MakeProject, handler: str = RECORDING_HANDLER, toml: str = CONFIG,
+            config_name: str = "tscrun.toml") -> tscrun.Config:
+    if config_name == "pyproject.toml":
+        toml = toml.replace("[events", "[tool.tscrun.events")
+    return tscrun.load_config(make_project(toml, {
+        "events/user_registered.py": USER_REGISTERED,
+        "functions/subscribers/send_welcome_email.py": handler,
+    }, config_name=config_name))
+
+
+def received() -> list[tscrun.Event[object]]:
+    return module("functions.subscribers.send_welcome_email").RECEIVED  # type: ignore[no-any-return]
+
+
+async def test_default_dispatcher_is_discovered_from_the_working_directory(
+        make_project: MakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = project(make_project, config_name="pyproject.toml")
+    monkeypatch.delenv("TSCRUN_CONFIG", raising=False)
+    monkeypatch.chdir(config.root / "events")  # discovery walks up to the project
+    await events.emit("user.registered", ANN)
+    dispatcher = events.get_dispatcher()
+    assert dispatcher.config.path == config.path
+    await dispatcher.drain()
+    assert [e.data for e in received()] == [ANN]
+
+
+async def test_default_dispatcher_follows_tscrun_config(make_project: MakeProject,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = project(make_project)
+    monkeypatch.setenv("TSCRUN_CONFIG", str(config.path))
+    monkeypatch.chdir("/")
+    await events.emit("user.registered", ANN)
+    await events.get_dispatcher().drain()
+    assert len(received()) == 1
+
+
+async def test_configure_sets_the_dispatcher_emit_uses(make_project: MakeProject) -> None:
+    config = project(make_project)
+    dispatcher = tscrun.configure(config)
+    assert events.get_dispatcher() is dispatcher
+    await events.emit("user.registered", ANN)
+    assert dispatcher.pending == 1
+    await dispatcher.drain()
+    assert tscrun.configure(config.path) is not dispatcher  # a path works too
+    assert len(received()) == 1
+
+
+async def test_close_drains_then_refuses_new_events(make_project: MakeProject) -> None:
+    slow = """
+        import asyncio
+        RECEIVED = []
+
+        async def listen(event):
+            for _ in range(5):
+                await asyncio.sleep(0)
+            RECEIVED.append(event)
+        """
+    dispatcher = Dispatcher(project(make_project, slow))
+    await dispatcher.emit("user.registered", ANN)
+    await dispatcher.close()
+    assert len(received()) == 1 and dispatcher.closed
+    with pytest.raises(TscrunError) as info:
+        await dispatcher.emit("user.registered", ANN)
+    assert str(info.value) == 'dispatcher is closed; cannot emit "user.registered"'
+
+
+STUCK = """
+    import asyncio
+    RECEIVED = []
+    CANCELLED = []
+
+    async def listen(event):
+        try:
+            await asyncio.Event().wait()  # never set
+        except asyncio.CancelledError:
+            CANCELLED.append(event.id)
+            raise
+    """
+
+
+async def test_close_with_timeout_dead_letters_what_did_not_finish(
+        make_project: MakeProject, caplog: pytest.LogCaptureFixture) -> None:
+    dispatcher = Dispatcher(project(make_project, STUCK))
+    await dispatcher.emit("user.registered", ANN)
+    await dispatcher.close(timeout=0.01)
+    await asyncio.sleep(0)  # let the cancellation reach the handler
+    [dead] = dispatcher.dead_letters
+    assert (dead.subscriber, dead.event.data, dead.attempts) == ("send-welcome-email", ANN, 1)
+    assert str(dead.error) == "the dispatcher was closed before this delivery finished"
+    assert module("functions.subscribers.send_welcome_email").CANCELLED == [dead.event.id]
+    assert any(r.levelno == logging.ERROR for r in caplog.records)
+    assert dispatcher.pending == 0
+
+
+async def test_close_with_timeout_reports_a_delivery_waiting_to_retry(
+        make_project: MakeProject, caplog: pytest.LogCaptureFixture) -> None:
+    failing = "def listen(event):\n    raise OSError('down')\n"
+    toml = CONFIG.replace("retry-delay = 0.001", "retry-delay = 3600")
+    dispatcher = Dispatcher(project(make_project, failing, toml))
+    caplog.set_level(logging.WARNING, logger="tscrun")
+    await dispatcher.emit("user.registered", ANN)
+    while not any("retrying in 3600 s" in r.getMessage() for r in caplog.records):
+        await asyncio.sleep(0.001)  # the first attempt runs in a worker thread
+    await dispatcher.close(timeout=0.01)
+    [dead] = dispatcher.dead_letters
+    assert dead.attempts == 1  # one attempt made, the retry never ran
+    assert str(dead.error) == "the dispatcher was closed before this delivery finished"
+
+
+# These drive their own event loops, as a script calling asyncio.run() twice would.
+
+def test_events_left_queued_when_a_loop_ends_are_delivered_later(
+        make_project: MakeProject) -> None:
+    dispatcher = Dispatcher(project(make_project))
+
+    async def forget_to_drain() -> None:
+        await dispatcher.emit("user.registered", ANN)
+
+    asyncio.run(forget_to_drain())
+    asyncio.run(dispatcher.drain())
+    assert [e.data for e in received()] == [ANN]
+    assert dispatcher.pending == 0 and dispatcher.dead_letters == ()
+
+
+FLAKY = """
+    ATTEMPTS = []
+    RECEIVED = []
+
+    async def listen(event):
+        ATTEMPTS.append(event.id)
+        if len(ATTEMPTS) == 1:
+            raise OSError("first try fails")
+        RECEIVED.append(event)
+    """
+
+
+def test_a_retry_pending_when_a_loop_ends_runs_on_the_next_loop(make_project: MakeProject) -> None:
+    dispatcher = Dispatcher(project(make_project, FLAKY,
+                                    CONFIG.replace("retry-delay = 0.001", "retry-delay = 0.2")))
+    attempts = module("functions.subscribers.send_welcome_email").ATTEMPTS
+
+    async def emit_and_leave() -> None:
+        await dispatcher.emit("user.registered", ANN)
+        while not attempts:
+            await asyncio.sleep(0)
+
+    asyncio.run(emit_and_leave())
+    assert dispatcher.pending == 1
+    asyncio.run(dispatcher.drain())
+    assert len(attempts) == 2 and [e.data for e in received()] == [ANN]
+    assert dispatcher.dead_letters == ()
+
+
+def test_a_handler_cut_off_by_its_loop_ending_is_dead_lettered(make_project: MakeProject) -> None:
+    dispatcher = Dispatcher(project(make_project, STUCK))
+    cancelled = module("functions.subscribers.send_welcome_email").CANCELLED
+
+    async def emit_and_leave() -> None:
+        await dispatcher.emit("user.registered", ANN)
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    asyncio.run(emit_and_leave())  # asyncio.run cancels the handler's task on the way out
+    asyncio.run(dispatcher.drain())
+    [dead] = dispatcher.dead_letters
+    assert len(cancelled) == 1 and dead.event.id == cancelled[0]
+    assert isinstance(dead.error, asyncio.CancelledError)
+
+
+async def test_plain_def_returning_a_coroutine_is_awaited(make_project: MakeProject) -> None:
+    handler = """
+        RECEIVED = []
+
+        async def _record(event):
+            RECEIVED.append(event)
+
+        def listen(event):  # a plain def that hands back a coroutine
+            return _record(event)
+        """
+    dispatcher = Dispatcher(project(make_project, handler))
+    await dispatcher.emit("user.registered", ANN)
+    await dispatcher.drain()
+    assert len(received()) == 1
