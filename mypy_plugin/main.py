@@ -46,5 +46,5 @@ class TscrunPlugin(Plugin):
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
         return payload_dependencies(self._project, file, self.options)
 
-    def report_config_data(self, ctx: ReportConfigContext) -> dict[str, str | None]:
+    def report_config_data(self, ctx: ReportConfigContext) -> dict[str, str] | None:
         return self._project.cache_data(ctx.path)

@@ -38,21 +38,24 @@ class Project:
             return self.config.digest
         return hashlib.sha256((self.error or "").encode()).hexdigest()
 
-    def cache_data(self, path: str) -> dict[str, str | None]:
+    def cache_data(self, path: str) -> dict[str, str] | None:
         """What ``report_config_data`` hands mypy for the module at ``path``.
 
-        Any change invalidates mypy's cache of that module. While the config is
-        broken, the project's modules get data that differs on every run: each
-        run then checks them all again in the same order, and the config error
-        is reported exactly once, at the first emit call (a module cached with
-        it, plus an edited one reporting it afresh, would make two).
+        A change invalidates mypy's cache of that module. Modules outside the
+        project (the standard library, installed packages) never depend on the
+        config, so they keep their cache through a config edit.
+
+        While the config is broken, the project's modules get data that differs
+        on every run: each run then checks them all again in the same order, and
+        the config error is reported exactly once, at the first emit call (a
+        module cached with it, plus an edited one reporting it afresh, would
+        make two).
         """
-        data: dict[str, str | None] = {
-            "plugin": plugin_fingerprint(),
-            "config": str(self.config_path) if self.config_path else None,
-            "digest": self.digest,
-        }
-        if self.config is None and self.governs(path):
+        if not self.governs(path):
+            return None
+        data = {"plugin": plugin_fingerprint(), "digest": self.digest,
+                "config": str(self.config_path) if self.config_path else ""}
+        if self.config is None:
             data["run"] = self.run_id
         return data
 
