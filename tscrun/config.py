@@ -252,14 +252,18 @@ class _Reader:
         return ConfigError(message, path=self.path, key=self.prefix + key,
                            line=line if line is not None else self.lines.key(last))
 
-    def check_keys(self, table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+    def check_keys(self, table: Mapping[str, Any], allowed: Iterable[str], where: str,
+                   after: int | None = None) -> None:
         allowed = tuple(allowed)
         for key in table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
                 hint = f'; did you mean "{close[0]}"?' if close else \
                     f"; valid keys are {', '.join(allowed)}"
-                raise self.fail(where + key, f'unknown key "{key}"{hint}')
+                # Search from the table's own header so a same-named key in an
+                # earlier table is not taken for this one.
+                line = self.lines.key(key, after) if after else None
+                raise self.fail(where + key, f'unknown key "{key}"{hint}', line)
 
     def get(self, table: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...],
             default: Any, kind_name: str) -> Any:
@@ -288,6 +292,24 @@ def _toml_type(value: object) -> str:
             list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
 
 
+def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> tuple[str, int | None]:
+    """The message and 1-based line of a TOML syntax error.
+
+    Python 3.14 sets ``lineno``; before that the position is only in the
+    message ("... (at line 3, column 16)" or "(at end of document)").
+    """
+    lineno = getattr(exc, "lineno", None)
+    msg = getattr(exc, "msg", None) or str(exc)
+    m = re.search(r"\s*\(at line (\d+), column \d+\)$", msg)
+    if m:
+        msg = msg[:m.start()]
+        lineno = lineno or int(m.group(1))
+    elif msg.endswith("(at end of document)"):
+        msg = msg[:-len("(at end of document)")].rstrip() + " at the end of the file"
+        lineno = lineno or max(1, len(text.splitlines()))
+    return msg, lineno
+
+
 def _load_file(path: Path) -> Config:
     path = path.absolute()
     try:
@@ -301,8 +323,7 @@ def _load_file(path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        msg = getattr(exc, "msg", str(exc))
+        msg, line = _toml_error(exc, text)
         raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
@@ -325,12 +346,12 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
         raise r.fail("provider", f'expected "local" or "aws", got "{provider}"')
     region = r.get(table, "region", "", str, None, "a string")
     roots_raw = r.get(table, "source-roots", "", list, ["."], "an array of strings")
-    if not all(isinstance(x, str) for x in roots_raw):
-        raise r.fail("source-roots", "expected an array of strings")
+    if not roots_raw or not all(isinstance(x, str) for x in roots_raw):
+        raise r.fail("source-roots", "expected a non-empty array of folder names (strings)")
     source_roots = tuple((root / x).resolve() for x in roots_raw)
 
     ev = r.get(table, "events", "", dict, {}, "a table")
-    r.check_keys(ev, _EVENTS_KEYS, "events.")
+    r.check_keys(ev, _EVENTS_KEYS, "events.", r.lines.table("events"))
     event_bus = r.get(ev, "event-bus", "events.", str, "default", "a string")
     types_module = r.get(ev, "types-module", "events.", str, "events", "a module name")
     subscribers_module = r.get(ev, "subscribers-module", "events.", str,
@@ -368,7 +389,7 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
         if not isinstance(sdef, dict):
             raise r.fail(skey, f"expected a table with an \"events\" array, got {_toml_type(sdef)}",
                          sline)
-        r.check_keys(sdef, _SUBSCRIBER_KEYS, skey + ".")
+        r.check_keys(sdef, _SUBSCRIBER_KEYS, skey + ".", sline)
         if "events" not in sdef:
             raise r.fail(skey + ".events", f'subscriber "{sname}" has no "events" array', sline)
         names = sdef["events"]
