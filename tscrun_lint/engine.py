@@ -38,27 +38,8 @@ from tscrun_lint.diagnostic import Diagnostic, Fix
 from tscrun_lint.noqa import silenced
 from tscrun_lint.rules import RULES, Report, Rule
 from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
+from tscrun_lint.selection import Selection, Selector, select_all
 from tscrun_lint.source import Source, SourceError, decode, may_call_emit, split_lines
-
-Selector = Callable[[str], bool]
-
-
-def select_all(code: str) -> bool:
-    return True
-
-
-class Selection:
-    """``--select``/``--ignore`` as code prefixes, as flake8 reads them."""
-
-    def __init__(self, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> None:
-        self.select = tuple(s.strip().upper() for s in select if s.strip())
-        self.ignore = tuple(s.strip().upper() for s in ignore if s.strip())
-
-    def __call__(self, code: str) -> bool:
-        if self.select and not code.startswith(self.select):
-            return False
-        return not (self.ignore and code.startswith(self.ignore))
-
 
 def _overrides(rule: type[Rule], method: str) -> bool:
     return getattr(rule, method) is not getattr(Rule, method)
@@ -100,7 +81,8 @@ def check_path(path: Path, state: State, selection: Selector = select_all,
     try:
         source = decode(data)
     except SourceError as exc:
-        return FileResult(path, _selected([unreadable(path, str(exc))], selection))
+        return FileResult(path, _selected([unreadable(path, str(exc), exc.line, exc.column)],
+                                          selection))
     result = check_text(path, source.text, state, selection, fix=fix)
     result.source = source
     return result

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from tscrun import Config, ConfigError, find_config, load_config
 from tscrun.config import CONFIG_FILENAMES
 from tscrun_lint.diagnostic import Diagnostic
+from tscrun_lint.selection import Selection
 from tscrun_lint.source import Source, SourceError, decode, may_call_emit
 
 if TYPE_CHECKING:
@@ -190,7 +191,8 @@ _WORKER_PROJECTS: dict[Path, ProjectContext | ConfigError] = {}
 
 def _work(batch: list[Job]) -> list[tuple[Path, list[Diagnostic], str | None]]:
     from tscrun_lint.context import ProjectContext
-    from tscrun_lint.engine import Selection, check_text
+    from tscrun_lint.engine import check_text
+    from tscrun_lint.selection import Selection
 
     out = []
     for path, text, config_path, select, ignore, fix in batch:
@@ -222,10 +224,13 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
         assert config_path is not None  # plan() made sure every argument has a config
         try:
             source = decode(path.read_bytes())
-        except (OSError, SourceError) as exc:
+        except OSError as exc:
             from tscrun_lint.engine import unreadable
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            outcome.diagnostics.append(unreadable(path, reason))
+            outcome.diagnostics.append(unreadable(path, exc.strerror or str(exc)))
+            continue
+        except SourceError as exc:
+            from tscrun_lint.engine import unreadable
+            outcome.diagnostics.append(unreadable(path, str(exc), exc.line, exc.column))
             continue
         emits = may_call_emit(source.text)
         if emits:
@@ -233,7 +238,7 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
             sources[path] = source
             pending.append((path, source.text, config_path, select, ignore, options.fix))
         if projects.is_handler_file(path, config_path):
-            from tscrun_lint.engine import Selection, handler_diagnostics
+            from tscrun_lint.engine import handler_diagnostics
             outcome.diagnostics.extend(handler_diagnostics(
                 path, source.text, projects.project(config_path), Selection(select, ignore)))
     for path, diagnostics, fixed in _check_all(pending, options, projects):
@@ -241,11 +246,13 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
         if fixed is not None:
             outcome.fixes[path] = (sources[path], fixed)
     if roots:
-        from tscrun_lint.engine import Selection, check_config
+        from tscrun_lint.engine import check_config
         for config_path in sorted(roots):
             outcome.diagnostics.extend(check_config(projects.project(config_path),
                                                     Selection(select, ignore)))
-    outcome.diagnostics.sort(key=Diagnostic.sort_key)
+    selection = Selection(select, ignore)
+    outcome.diagnostics = sorted((d for d in outcome.diagnostics if selection(d.code)),
+                                 key=Diagnostic.sort_key)
     return outcome
 
 

@@ -15,7 +15,12 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class SourceError(Exception):
-    """The file's bytes are not text Python could read; ``str()`` says why."""
+    """The file's bytes are not text Python could read; ``str()`` says why, ``line``/``column`` where."""
+
+    def __init__(self, reason: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.column = column
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,11 @@ def decode(data: bytes) -> Source:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not valid {encoding} text (byte {exc.start}: "
-                          f"{data[exc.start:exc.start + 1]!r}); save it as UTF-8") from None
+        before = data[:exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1  # in bytes: the text is unreadable
+        raise SourceError(f"not valid {encoding} text (byte {data[exc.start:exc.start + 1]!r}); "
+                          f"save it as UTF-8 or declare its encoding", line, column) from None
     except LookupError:
         raise SourceError(f"unknown encoding {encoding!r} in the coding declaration") from None
     return Source(text, encoding)
