@@ -17,11 +17,14 @@ app finish without suspending, and for them no task is created at all.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextvars
 import functools
 import inspect
 import logging
+import reprlib
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from concurrent.futures import Future as ThreadFuture
@@ -79,8 +82,8 @@ _RUNNING, _THREAD, _WAITING = "running", "in a worker thread", "waiting to retry
 class _Delivery:
     """One subscriber's delivery of one event, while it is still in flight."""
 
-    __slots__ = ("attempt", "context", "due", "event", "finished", "stage", "sub", "task",
-                 "timer")
+    __slots__ = ("attempt", "context", "due", "event", "finished", "future", "stage", "sub",
+                 "task", "timer")
 
     def __init__(self, sub: _Subscriber, event: Event[Any], attempt: int,
                  context: contextvars.Context, stage: str) -> None:
@@ -92,7 +95,14 @@ class _Delivery:
         self.finished = False
         self.task: asyncio.Task[Any] | None = None
         self.timer: asyncio.TimerHandle | None = None
+        self.future: ThreadFuture[Any] | None = None
         self.due = 0.0
+
+    def done_in_thread(self) -> bool:
+        """A thread handler that succeeded, though no loop was left to hear about it."""
+        future = self.future
+        return (future is not None and future.done() and not future.cancelled()
+                and future.exception() is None and not inspect.isawaitable(future.result()))
 
 
 def _is_async(handler: Handler) -> bool:
@@ -198,6 +208,7 @@ class Dispatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
+        _alive.add(self)
 
     # --- construction ---------------------------------------------------------------
 
@@ -219,7 +230,8 @@ class Dispatcher:
         if not callable(handler):
             raise ConfigError(
                 message("TSC201", target=target, subscriber=sub.name,
-                        reason=f"it is a {type(handler).__name__}, not a function"),
+                        reason=f"it is not callable ({type(handler).__name__} "
+                               f"{reprlib.repr(handler)})"),
                 path=self.config.path, key=key, line=target.line or sub.line)
         return _Subscriber(sub.name, handler, str(target))
 
@@ -250,6 +262,12 @@ class Dispatcher:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def unfinished(self) -> list[tuple[str, Event[Any]]]:
+        """(subscriber, event) of every accepted delivery not finished yet."""
+        queued = [(sub.name, event) for event, subs, _ in self._queue for sub in subs]
+        return queued + [(d.sub.name, d.event) for d in self._live
+                         if not d.finished and not d.done_in_thread()]
 
     async def emit(self, name: str, data: Mapping[str, object]) -> None:
         """Accept event ``name`` for delivery to its subscribers.
@@ -391,7 +409,7 @@ class Dispatcher:
             self._pool = ThreadPoolExecutor(thread_name_prefix="tscrun-handler")
         delivery = _Delivery(sub, event, attempt, context, _THREAD)
         self._live.add(delivery)
-        future = self._pool.submit(context.run, sub.handler, event)
+        future = delivery.future = self._pool.submit(context.run, sub.handler, event)
         future.add_done_callback(functools.partial(self._thread_finished, delivery))
 
     def _thread_finished(self, delivery: _Delivery, future: ThreadFuture[Any]) -> None:
@@ -526,6 +544,22 @@ class Dispatcher:
                 delivery.timer.cancel()
             attempts = delivery.attempt - (1 if delivery.stage == _WAITING else 0)
             self._dead_letter(delivery.sub, delivery.event, attempts, error)
+
+
+# Dispatchers still alive at interpreter exit are asked what they never delivered:
+# an event loop that ended without drain() must not lose events silently.
+_alive: weakref.WeakSet[Dispatcher] = weakref.WeakSet()
+
+
+@atexit.register
+def _report_unfinished() -> None:
+    for dispatcher in list(_alive):
+        unfinished = dispatcher.unfinished()
+        if unfinished:
+            logger.error("%d accepted event deliver%s never finished because the program ended "
+                         "first (await drain() or close() before the event loop ends): %s",
+                         len(unfinished), "y" if len(unfinished) == 1 else "ies", ", ".join(f'"{event.type}" (id {event.id}) to '
+                                                    f'"{sub}"' for sub, event in unfinished))
 
 
 def _check_mapping(event: str, data: object) -> None:

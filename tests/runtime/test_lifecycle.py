@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
 
 import pytest
 
 import tscrun
 from tests.runtime.conftest import RECORDING_HANDLER, USER_REGISTERED, MakeProject, module
 from tscrun import Dispatcher, TscrunError, events
+
+REPO = Path(__file__).resolve().parents[2]
 
 CONFIG = """
     [events]
@@ -204,3 +213,65 @@ async def test_plain_def_returning_a_coroutine_is_awaited(make_project: MakeProj
     await dispatcher.emit("user.registered", ANN)
     await dispatcher.drain()
     assert len(received()) == 1
+
+
+def test_a_handler_left_on_a_stopped_loop_is_dead_lettered(make_project: MakeProject) -> None:
+    dispatcher = Dispatcher(project(make_project, STUCK))
+    old = asyncio.new_event_loop()
+    try:
+        async def emit_and_leave() -> None:
+            await dispatcher.emit("user.registered", ANN)
+            await asyncio.sleep(0)
+
+        old.run_until_complete(emit_and_leave())  # the handler's task stays pending there
+        asyncio.run(dispatcher.drain())
+    finally:
+        old.close()
+    [dead] = dispatcher.dead_letters
+    assert str(dead.error) == "the event loop stopped while the handler was running"
+    assert dispatcher.pending == 0
+
+
+def test_one_dispatcher_cannot_serve_two_running_loops(make_project: MakeProject) -> None:
+    dispatcher = Dispatcher(project(make_project, STUCK))
+    other = asyncio.new_event_loop()
+    thread = threading.Thread(target=other.run_forever)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(
+            dispatcher.emit("user.registered", ANN), other).result(timeout=30)
+
+        async def emit_here() -> None:
+            await dispatcher.emit("user.registered", ANN)
+
+        with pytest.raises(TscrunError) as info:
+            asyncio.run(emit_here())
+        assert str(info.value) == ("this dispatcher is delivering events on another running "
+                                   "event loop; use one dispatcher per event loop")
+    finally:
+        other.call_soon_threadsafe(other.stop)
+        thread.join()
+        other.close()
+
+
+def test_deliveries_never_finished_are_reported_at_exit(make_project: MakeProject) -> None:
+    config = project(make_project, STUCK)
+    script = textwrap.dedent("""
+        import asyncio, tscrun
+
+        dispatcher = tscrun.Dispatcher(tscrun.load_config())
+        loop = asyncio.new_event_loop()
+
+        async def main():
+            await dispatcher.emit("user.registered", {"id": "u1", "name": "Ann",
+                                  "email": "ann@example.com", "registeredAt": "2026-01-01"})
+            await asyncio.sleep(0)
+
+        loop.run_until_complete(main())  # the handler is still waiting; nobody drains
+        """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=config.root, capture_output=True,
+                            text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert re.search(r'^1 accepted event delivery never finished because the program ended first '
+                     r"\(await drain\(\) or close\(\) before the event loop ends\): "
+                     r'"user.registered" \(id [0-9a-f]+-1\) to "send-welcome-email"$',
+                     result.stderr, re.MULTILINE), result.stderr

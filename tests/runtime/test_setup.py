@@ -58,9 +58,11 @@ def test_handler_that_is_not_callable(make_project: MakeProject) -> None:
     config = make_project(ONE_SUBSCRIBER, {
         "functions/subscribers/send_welcome_email.py": "listen = 42\n",
         "events/user_registered.py": USER_REGISTERED})
-    with pytest.raises(ConfigError, match=r'of subscriber "send-welcome-email" not found: it is a '
-                                          r"int, not a function"):
+    with pytest.raises(ConfigError) as info:
         Dispatcher(tscrun.load_config(config))
+    assert info.value.message == (
+        'handler "functions.subscribers.send_welcome_email:listen" of subscriber '
+        '"send-welcome-email" not found: it is not callable (int 42)')
 
 
 def test_handler_module_that_fails_to_import_keeps_its_cause(make_project: MakeProject) -> None:
@@ -93,8 +95,10 @@ async def test_event_without_payload_type_warns_and_still_runs_the_others(
         "not found; payloads of this event are only checked to be mappings"]
 
     await dispatcher.emit("payment.succeeded", {"amount": 5})
-    with pytest.raises(PayloadError, match="expected a mapping, got str"):
+    with pytest.raises(PayloadError) as info:
         await dispatcher.emit("payment.succeeded", "5 EUR")  # type: ignore[arg-type]
+    assert str(info.value) == 'invalid payload for event "payment.succeeded": expected a mapping, ' \
+        "got str"
     with pytest.raises(PayloadError, match='at key "email"'):
         await dispatcher.emit("user.registered", {"id": "u", "name": "n", "registeredAt": "t"})
     await dispatcher.drain()
