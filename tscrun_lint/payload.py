@@ -12,7 +12,7 @@ compatible (``typemodel.td_compatible``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -22,9 +22,9 @@ from libcst.metadata.scope_provider import ImportAssignment
 
 from tscrun.diagnostics import message
 from tscrun_lint.catalog import Catalog, Resolver, literal_value, string_value
-from tscrun_lint.modules import NotFound, Symbol
+from tscrun_lint.modules import External, NotFound, Symbol
 from tscrun_lint.typemodel import (
-    AnyType, DictType, ListType, LiteralType, NoneType_, Prim, SetType, TupleType, Type,
+    ANY, NONE, AnyType, DictType, ListType, LiteralType, NoneType_, Prim, SetType, TupleType, Type,
     TypedDictType, UnionType, describe, is_subtype, td_compatible,
 )
 
@@ -49,6 +49,22 @@ class ModuleContext:
         field(default_factory=dict, repr=False)
     _mutated: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
     _root: cst.Module | None = field(default=None, repr=False)
+    _conditionals: dict[tuple[cst.CSTNode, str], tuple[frozenset[cst.CSTNode],
+                                                       frozenset[cst.CSTNode]]] = \
+        field(default_factory=dict, repr=False)
+
+    def conditionals(self, owner: cst.CSTNode, name: str
+                     ) -> tuple[frozenset[cst.CSTNode], frozenset[cst.CSTNode]]:
+        """In ``owner``: the test nodes of ``x if name else y`` expressions, and every
+        conditional expression nested inside the branches of one of those."""
+        key = (owner, name)
+        found = self._conditionals.get(key)
+        if found is None:
+            collector = _ConditionalCollector(name)
+            owner.visit(collector)
+            found = self._conditionals[key] = (frozenset(collector.tests),
+                                               frozenset(collector.nested))
+        return found
 
     def scope_node(self, scope: Scope) -> cst.CSTNode | None:
         """The node that owns ``scope`` (the Module for the global scope)."""
@@ -59,6 +75,15 @@ class ModuleContext:
             # GlobalScope keeps no node; the module is among the scope map's keys
             self._root = next((n for n in self.scopes if isinstance(n, cst.Module)), None)
         return self._root
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A ``key: value`` (or ``key=value``) of a payload; ``key`` None for a ``**`` spread."""
+
+    key: str | None
+    node: cst.CSTNode
+    value: cst.BaseExpression
 
 
 class Status(IntEnum):
@@ -165,6 +190,67 @@ def literal_description(expr: cst.BaseExpression) -> str | None:
     return None
 
 
+_SCALARS: dict[str, Type] = {"str": Prim("str"), "bytes": Prim("bytes"), "int": Prim("int"),
+                             "float": Prim("float"), "complex": Prim("complex"),
+                             "bool": Prim("bool"), "None": NONE}
+_NUMERIC_ORDER = ("bool", "int", "float", "complex")
+
+
+def _join_types(types: list[Type | None]) -> Type | None:
+    """mypy's join of element types, where it is easy: equal types, or numbers."""
+    if not types or any(t is None for t in types):
+        return None
+    first = types[0]
+    if all(t == first for t in types):
+        return first
+    if all(isinstance(t, Prim) and t.name in _NUMERIC_ORDER for t in types):
+        names = [t.name for t in types if isinstance(t, Prim)]
+        return Prim(max(names, key=_NUMERIC_ORDER.index))
+    return None
+
+
+def infer_type(expr: cst.BaseExpression) -> Type | None:
+    """The type mypy infers for a literal without context (None when unsure).
+
+    Used where mypy has no declared type to guide it (the value of a walrus).
+    Literal values widen to their class. Unknown dict items count as ``object``
+    (``ANY`` here): a dict is never a TypedDict whatever its item types.
+    """
+    if isinstance(expr, cst.NamedExpr):
+        return infer_type(expr.value)
+    if isinstance(expr, cst.List | cst.Set):
+        if any(not isinstance(e, cst.Element) for e in expr.elements):
+            return None
+        item = _join_types([infer_type(e.value) for e in expr.elements])
+        if item is None:
+            return None
+        return ListType(item) if isinstance(expr, cst.List) else SetType(item)
+    if isinstance(expr, cst.Tuple):
+        if any(not isinstance(e, cst.Element) for e in expr.elements):
+            return None
+        items = [infer_type(e.value) for e in expr.elements]
+        if any(i is None for i in items):
+            return None
+        return TupleType(tuple(i for i in items if i is not None))
+    if isinstance(expr, cst.Dict):
+        if not expr.elements:
+            return None
+        keys = [infer_type(e.key) if isinstance(e, cst.DictElement) else None
+                for e in expr.elements]
+        values = [infer_type(e.value) if isinstance(e, cst.DictElement) else None
+                  for e in expr.elements]
+        return DictType(_join_types(keys) or ANY, _join_types(values) or ANY)
+    if isinstance(expr, cst.ListComp | cst.SetComp):
+        item = infer_type(expr.elt)
+        if item is None:
+            return None
+        return ListType(item) if isinstance(expr, cst.ListComp) else SetType(item)
+    if isinstance(expr, cst.DictComp):
+        return DictType(infer_type(expr.key) or ANY, infer_type(expr.value) or ANY)
+    kind = literal_description(expr)
+    return _SCALARS.get(kind) if kind is not None else None
+
+
 def _is_non_mapping_literal(expr: cst.BaseExpression) -> bool:
     return not isinstance(expr, cst.Dict | cst.DictComp) and literal_description(expr) is not None
 
@@ -180,6 +266,8 @@ class _Judge:
         self.ctx = ctx
         self.catalog = ctx.catalog
         self.event = event
+        self.known: dict[str, bool] = {}
+        """Truth of free conditions inside the branch being judged (see ``conditional``)."""
 
     # --- the payload itself --------------------------------------------------------
 
@@ -187,14 +275,13 @@ class _Judge:
         if depth > _MAX_DEPTH:
             return UNKNOWN
         if isinstance(expr, cst.NamedExpr):
-            return self.payload(expr.value, td, depth + 1)
+            return self.assignment_expression(expr, td, depth)
         if isinstance(expr, cst.Dict):
             return self.dict_display(expr, td)
         if isinstance(expr, cst.Call):
             return self.call(expr, td)
         if isinstance(expr, cst.IfExp):
-            return self.both_branches(self.payload(expr.body, td, depth + 1),
-                                      self.payload(expr.orelse, td, depth + 1))
+            return self.conditional(expr, lambda e: self.payload(e, td, depth + 1))
         if isinstance(expr, cst.Name):
             if expr.value in ("True", "False", "None"):
                 return self.not_a_mapping(expr, td)
@@ -202,6 +289,23 @@ class _Judge:
         if _is_non_mapping_literal(expr):
             return self.not_a_mapping(expr, td)
         return UNKNOWN
+
+    def assignment_expression(self, expr: cst.NamedExpr, td: TypedDictType,
+                              depth: int) -> Verdict:
+        """``(p := {...})``: mypy types the new variable without the TypedDict as context,
+        so a dict display (or ``dict(...)``) there is a plain ``dict``, never the TypedDict."""
+        inner = expr.value
+        while isinstance(inner, cst.NamedExpr):
+            inner = inner.value
+        is_dict_call = isinstance(inner, cst.Call) and self.qualname(inner.func) == "builtins.dict"
+        if not isinstance(inner, cst.Dict | cst.DictComp) and not is_dict_call:
+            return self.payload(inner, td, depth + 1)
+        inferred = infer_type(inner)
+        actual = describe(inferred) if inferred is not None else "dict"
+        return Verdict(Status.BAD, [Finding("TSC104", expr, message(
+            "TSC104", event=self.event, actual=actual, typed_dict=td.name,
+            reason="; mypy infers a plain dict for an assignment expression (:=), "
+                   "so annotate a variable with the TypedDict instead"))])
 
     def not_a_mapping(self, expr: cst.BaseExpression, td: TypedDictType,
                       actual: str | None = None) -> Verdict:
@@ -217,15 +321,90 @@ class _Judge:
         return Verdict(Status.BAD, [Finding("TSC104", expr, message(
             "TSC104", event=self.event, actual=actual.name, typed_dict=td.name, reason=reason))])
 
-    @staticmethod
-    def both_branches(a: Verdict, b: Verdict) -> Verdict:
-        # mypy skips a branch it proves unreachable (``x if isinstance(..) else y``), so one
-        # bad branch is not enough: only when both are bad is the expression surely rejected.
+    def conditional(self, expr: cst.IfExp,
+                    judge: Callable[[cst.BaseExpression], Verdict]) -> Verdict:
+        """``a if c else b``: mypy checks both branches, but skips one it proves unreachable
+        (``x if isinstance(..) else y``, or ``c`` narrowed by an enclosing ``if c``). So a
+        single bad branch counts only when the condition is a free parameter (see
+        ``free_condition``); otherwise both branches must be bad."""
+        name = expr.test.value if isinstance(expr.test, cst.Name) else ""
+        if name in self.known:
+            # inside a branch of an enclosing ``.. if name else ..``: only one side is reachable
+            return judge(expr.body if self.known[name] else expr.orelse)
+        if self.free_condition(expr):
+            verdicts = []
+            for truth, branch in ((True, expr.body), (False, expr.orelse)):
+                self.known[name] = truth
+                try:
+                    verdicts.append(judge(branch))
+                finally:
+                    del self.known[name]
+            return _worst(verdicts)
+        a, b = judge(expr.body), judge(expr.orelse)
         if a.status is Status.BAD and b.status is Status.BAD:
             return Verdict(Status.BAD, a.findings + b.findings)
         if a.status is Status.OK and b.status is Status.OK:
             return OK
         return UNKNOWN
+
+    def free_condition(self, expr: cst.IfExp) -> bool:
+        """Is the test a parameter that nothing can have narrowed?
+
+        True for a parameter bound once, typed as a plain scalar or Any, whose every
+        use in the function is the test of a conditional expression, none of which
+        encloses this one: then both branches are reachable for mypy.
+        """
+        test = expr.test
+        if not isinstance(test, cst.Name):
+            return False
+        scope = self.ctx.scopes.get(test)
+        if scope is None or test.value not in scope:
+            return False
+        assignments = list(scope[test.value])
+        if len(assignments) != 1:
+            return False
+        a = assignments[0]
+        if type(a) is not Assignment or not isinstance(a.node, cst.Param):
+            return False
+        if a.node.annotation is not None and not self.plain_annotation(
+                a.node.annotation.annotation):
+            return False
+        owner = self.ctx.scope_node(a.scope)
+        if owner is None:
+            return False
+        tests, nested = self.ctx.conditionals(owner, test.value)
+        if expr in nested:
+            return False
+        return all(access.node in tests for access in a.references)
+
+    def plain_annotation(self, annotation: cst.BaseExpression) -> bool:
+        declared = self.annotation_type(annotation)
+        if isinstance(declared, Prim):
+            return True
+        if isinstance(declared, AnyType) and isinstance(annotation, cst.Name | cst.Attribute):
+            return self.resolver(annotation)(annotation) == External("typing.Any")
+        return False
+
+    def context_free(self, expr: cst.BaseExpression, t: Type, key: str, td: TypedDictType,
+                     depth: int) -> Verdict:
+        """The value of ``(name := value)``: mypy infers a display there without the
+        declared type as context (``[1]`` is ``list[int]``, a dict display a ``dict``)."""
+        if isinstance(t, AnyType):
+            return OK
+        if isinstance(expr, cst.NamedExpr):
+            return self.context_free(expr.value, t, key, td, depth + 1)
+        if isinstance(expr, cst.IfExp):
+            return self.conditional(expr, lambda e: self.context_free(e, t, key, td, depth + 1))
+        if isinstance(expr, cst.List | cst.Set | cst.Dict | cst.ListComp | cst.SetComp
+                      | cst.DictComp):
+            inferred = infer_type(expr)
+            if inferred is None:
+                return UNKNOWN
+            fits = is_subtype(inferred, t)
+            if fits is False:
+                return self.wrong(expr, t, key, td, describe(inferred))
+            return OK if fits else UNKNOWN
+        return self.value(expr, t, key, td, depth + 1)
 
     def call(self, call: cst.Call, td: TypedDictType) -> Verdict:
         callee = self.qualname(call.func)
@@ -249,20 +428,18 @@ class _Judge:
         return self.keywords(call, td)
 
     def keywords(self, call: cst.Call, td: TypedDictType) -> Verdict:
-        items: list[tuple[str, cst.CSTNode, cst.BaseExpression]] = []
-        spreads: list[cst.BaseExpression] = []
+        entries: list[_Entry] = []
         for a in call.args:
             if a.keyword is not None:
-                items.append((a.keyword.value, a.keyword, a.value))
+                entries.append(_Entry(a.keyword.value, a.keyword, a.value))
             elif a.star == "**":
-                spreads.append(a.value)
+                entries.append(_Entry(None, a, a.value))
             else:
                 return UNKNOWN
-        return self.items(call, td, items, spreads, open_keys=False)
+        return self.items(call, td, entries, open_keys=False)
 
     def dict_display(self, node: cst.Dict, td: TypedDictType) -> Verdict:
-        items: list[tuple[str, cst.CSTNode, cst.BaseExpression]] = []
-        spreads: list[cst.BaseExpression] = []
+        entries: list[_Entry] = []
         open_keys = False
         pending: list[cst.BaseDictElement] = list(node.elements)
         while pending:
@@ -272,43 +449,47 @@ class _Judge:
                 if key is None:
                     open_keys = True
                 else:
-                    items.append((key, el.key, el.value))
+                    entries.append(_Entry(key, el.key, el.value))
             elif isinstance(el.value, cst.Dict):
                 pending[0:0] = list(el.value.elements)  # {**{"a": 1}} is {"a": 1}
             else:
-                spreads.append(el.value)
-        return self.items(node, td, items, spreads, open_keys)
+                entries.append(_Entry(None, el.value, el.value))
+        return self.items(node, td, entries, open_keys)
 
-    def items(self, node: cst.CSTNode, td: TypedDictType,
-              items: list[tuple[str, cst.CSTNode, cst.BaseExpression]],
-              spreads: list[cst.BaseExpression], open_keys: bool) -> Verdict:
-        """Keys and values written in a display or a keyword call, against ``td``."""
+    def items(self, node: cst.CSTNode, td: TypedDictType, entries: list[_Entry],
+              open_keys: bool) -> Verdict:
+        """Keys and values written in a display or a keyword call, against ``td``.
+
+        ``entries`` keep source order: ``key=None`` marks a ``**`` spread, whose keys
+        count only when it is declared as a TypedDict (then its required keys are
+        present, its undeclared keys are extra, and its item types must fit unless a
+        later entry overrides them, as mypy checks).
+        """
         verdicts: list[Verdict] = []
         present: set[str] = set()
-        for spread in spreads:
-            spread_td = self.declared_typed_dict(spread)
-            if spread_td is None:
-                open_keys = True
-            else:
-                present.update(spread_td.required_keys)
-                # extra or mistyped keys of a spread TypedDict: left to mypy
-                verdicts.append(UNKNOWN)
         last: dict[str, int] = {}
-        for i, (key, _knode, _value) in enumerate(items):
-            last[key] = i  # a repeated key: the last value wins, and mypy checks only it
-        extra: list[Finding] = []
-        for i, (key, knode, value) in enumerate(items):
-            present.add(key)
-            if last[key] != i:
+        for i, entry in enumerate(entries):
+            if entry.key is not None:
+                last[entry.key] = i  # a repeated key: the last value wins; mypy checks only it
+        for i, entry in enumerate(entries):
+            if entry.key is None:
+                spread_td = self.declared_typed_dict(entry.value)
+                if spread_td is None:
+                    open_keys = True
+                else:
+                    present.update(spread_td.required_keys)
+                    later = entries[i + 1:]
+                    verdicts.append(self.spread(entry.value, spread_td, td, later))
                 continue
-            f = td.fields.get(key)
+            present.add(entry.key)
+            if last[entry.key] != i:
+                continue
+            f = td.fields.get(entry.key)
             if f is None:
-                extra.append(Finding("TSC102", knode, message(
-                    "TSC102", event=self.event, keys=f'"{key}"', typed_dict=td.name)))
+                verdicts.append(Verdict(Status.BAD, [Finding("TSC102", entry.node, message(
+                    "TSC102", event=self.event, keys=f'"{entry.key}"', typed_dict=td.name))]))
                 continue
-            verdicts.append(self.value(value, f.type, key, td))
-        if extra:
-            verdicts.append(Verdict(Status.BAD, extra))
+            verdicts.append(self.value(entry.value, f.type, entry.key, td))
         if open_keys:
             verdicts.append(UNKNOWN)
         else:
@@ -318,6 +499,27 @@ class _Judge:
                 verdicts.append(Verdict(Status.BAD, [Finding("TSC101", node, message(
                     "TSC101", event=self.event, keys=keys, typed_dict=td.name))]))
         return _worst(verdicts)
+
+    def spread(self, expr: cst.BaseExpression, spread_td: TypedDictType, td: TypedDictType,
+               later: list[_Entry]) -> Verdict:
+        findings: list[Finding] = []
+        extra = [k for k in spread_td.fields if k not in td.fields]
+        if extra:
+            findings.append(Finding("TSC102", expr, message(
+                "TSC102", event=self.event, keys=", ".join(f'"{k}"' for k in extra),
+                typed_dict=td.name)))
+        if any(e.key is None for e in later):
+            return Verdict(Status.BAD, findings) if findings else UNKNOWN
+        overridden = {e.key for e in later}
+        for key, f in spread_td.fields.items():
+            target = td.fields.get(key)
+            if target is None or key in overridden:
+                continue
+            if is_subtype(f.type, target.type) is False:
+                findings.append(Finding("TSC103", expr, message(
+                    "TSC103", event=self.event, key=key, actual=describe(f.type),
+                    expected=describe(target.type), typed_dict=td.name)))
+        return Verdict(Status.BAD, findings) if findings else OK
 
     # --- values --------------------------------------------------------------------
 
@@ -334,10 +536,9 @@ class _Judge:
         if depth > _MAX_DEPTH or isinstance(t, AnyType):
             return OK if isinstance(t, AnyType) else UNKNOWN
         if isinstance(expr, cst.NamedExpr):
-            return self.value(expr.value, t, key, td, depth + 1)
+            return self.context_free(expr.value, t, key, td, depth + 1)
         if isinstance(expr, cst.IfExp):
-            return self.both_branches(self.value(expr.body, t, key, td, depth + 1),
-                                      self.value(expr.orelse, t, key, td, depth + 1))
+            return self.conditional(expr, lambda e: self.value(e, t, key, td, depth + 1))
         if isinstance(t, UnionType):
             return self.union_value(expr, t, key, td, depth)
         if isinstance(t, TypedDictType):
@@ -614,6 +815,28 @@ class _Judge:
         if found is None:
             found = self.ctx._mutated[owner] = _collect_mutated(owner)
         return name.value in found
+
+
+class _ConditionalCollector(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tests: set[cst.CSTNode] = set()
+        self.nested: set[cst.CSTNode] = set()
+        self.depth = 0  # how many enclosing ``.. if name else ..`` we are inside
+
+    def _tests_name(self, node: cst.IfExp) -> bool:
+        return isinstance(node.test, cst.Name) and node.test.value == self.name
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        if self.depth:
+            self.nested.add(node)
+        if self._tests_name(node):
+            self.tests.add(node.test)
+            self.depth += 1
+
+    def leave_IfExp(self, original_node: cst.IfExp) -> None:
+        if self._tests_name(original_node):
+            self.depth -= 1
 
 
 class _BindingCollector(cst.CSTVisitor):
