@@ -86,8 +86,8 @@ def run_mypy(project: Path, *args: str, runtime: Path, cache_dir: Path | None = 
 
 
 def run_dmypy(project: Path, status_file: Path, *args: str, runtime: Path,
-              timeout: float = 300) -> Run:
-    argv = [sys.executable, "-m", "mypy.dmypy", "--status-file", str(status_file), *args]
+              python: str = sys.executable, timeout: float = 300) -> Run:
+    argv = [python, "-m", "mypy.dmypy", "--status-file", str(status_file), *args]
     proc = subprocess.run(argv, cwd=project, env=_env(runtime, None), text=True,
                           capture_output=True, timeout=timeout)
     return Run(proc.returncode, proc.stdout, proc.stderr)

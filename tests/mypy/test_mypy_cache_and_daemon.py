@@ -8,11 +8,12 @@ whose app/signup.py emits without importing any TypedDict.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.mypy.harness import copy_fixture, run_dmypy, run_mypy
+from tests.mypy.harness import Run, copy_fixture, run_dmypy, run_mypy
 
 pytestmark = pytest.mark.xdist_group("mypy_cache")
 
@@ -65,22 +66,30 @@ def test_incremental_mypy_follows_a_typed_dict_edit(project: Path, tmp_path: Pat
 
 def test_dmypy_follows_config_and_typed_dict_edits(project: Path, tmp_path: Path,
                                                    runtime: Path) -> None:
-    status = tmp_path / "dmypy.json"
+    check_dmypy_follows_edits(project, tmp_path / "dmypy.json", runtime, sys.executable)
+
+
+def check_dmypy_follows_edits(project: Path, status: Path, runtime: Path, python: str) -> None:
+    """A TypedDict edit re-checks the emit site elsewhere; a config edit restarts the daemon."""
+    def run() -> Run:
+        return run_dmypy(project, status, "run", "--", ".", runtime=runtime, python=python)
+
     try:
-        first = run_dmypy(project, status, "run", "--", ".", runtime=runtime)
+        first = run()
         assert (first.returncode, first.messages) == (0, {}), first.output
 
         add_verified_at(project)
-        after_typed_dict = run_dmypy(project, status, "run", "--", ".", runtime=runtime)
+        after_typed_dict = run()
         assert list(after_typed_dict.messages) == [MISSING_VERIFIED_AT], after_typed_dict.output
         assert "Restarting" not in after_typed_dict.stdout  # fine-grained, not a restart
 
         rename_verified_event(project)
-        after_config = run_dmypy(project, status, "run", "--", ".", runtime=runtime)
+        after_config = run()
         assert list(after_config.messages) == [UNKNOWN_VERIFIED], after_config.output
+        assert "Restarting: plugins changed" in after_config.stdout
 
-        unchanged = run_dmypy(project, status, "run", "--", ".", runtime=runtime)
+        unchanged = run()
         assert list(unchanged.messages) == [UNKNOWN_VERIFIED], unchanged.output
         assert "Restarting" not in unchanged.stdout
     finally:
-        run_dmypy(project, status, "stop", runtime=runtime)
+        run_dmypy(project, status, "stop", runtime=runtime, python=python)

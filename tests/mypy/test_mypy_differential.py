@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,12 +205,16 @@ def flagged(run: Run, path: str) -> set[int]:
 
 
 def test_plugin_agrees_with_plain_mypy(tmp_path: Path, runtime: Path) -> None:
+    check_agreement(tmp_path, runtime, sys.executable)
+
+
+def check_agreement(tmp_path: Path, runtime: Path, python: str) -> None:
     cases = generate()
     write_project(tmp_path, cases)
     plain = run_mypy(tmp_path, "--config-file", "plain.ini", "shapes.py", "plain_cases.py",
-                     runtime=runtime)
+                     runtime=runtime, python=python)
     plugin = run_mypy(tmp_path, "--config-file", "plugin.ini", "shapes.py", "emit_cases.py",
-                      runtime=runtime)
+                      runtime=runtime, python=python)
     plain_flagged = flagged(plain, "plain_cases.py")
     plugin_flagged = flagged(plugin, "emit_cases.py")
     # The generator must produce both outcomes in numbers, for every shape.
