@@ -26,9 +26,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from pyee.asyncio import AsyncIOEventEmitter  # noqa: E402
+from pyee.asyncio import AsyncIOEventEmitter
 
-import tscrun  # noqa: E402
+import tscrun
 
 EVENT = "bench.user_registered"
 BURST = 100  # events emitted before waiting for their deliveries, like a busy server

@@ -106,7 +106,7 @@ class _Delivery:
 
 
 def _is_async(handler: Handler) -> bool:
-    call = getattr(handler, "__call__", None)  # noqa: B004 - callable objects too
+    call = getattr(handler, "__call__", None)
     return (inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
             or inspect.iscoroutinefunction(inspect.unwrap(handler)))
 

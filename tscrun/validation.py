@@ -326,8 +326,14 @@ class PayloadValidator:
                 f'the annotations of "{typed_dict.__name__}" cannot be resolved: {exc!r}') from exc
         # Imported here, not at module level: typeguard scans entry points on
         # import, which `import tscrun` should not pay for.
-        from typeguard import (CollectionCheckStrategy, ForwardRefPolicy, TypeCheckConfiguration,
-                               TypeCheckError, TypeCheckMemo, check_type_internal)
+        from typeguard import (
+            CollectionCheckStrategy,
+            ForwardRefPolicy,
+            TypeCheckConfiguration,
+            TypeCheckError,
+            TypeCheckMemo,
+            check_type_internal,
+        )
 
         self.event = event
         self.typed_dict = typed_dict

@@ -13,13 +13,18 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import FrozenInstanceError
-from datetime import timezone
+from datetime import UTC, timezone
 
 import pytest
 
 import tscrun
-from tests.runtime.conftest import (RECORDING_HANDLER, USER_REGISTERED, USER_VERIFIED, MakeProject,
-                                    module)
+from tests.runtime.conftest import (
+    RECORDING_HANDLER,
+    USER_REGISTERED,
+    USER_VERIFIED,
+    MakeProject,
+    module,
+)
 from tscrun import DeadLetter, Dispatcher, Event, UnknownEventError
 
 SHOP = """
@@ -63,7 +68,7 @@ async def test_every_subscriber_gets_each_event_exactly_once(make_project: MakeP
     assert [(e.type, e.data) for e in received("audit")] == [("user.verified", VERIFIED)]
     # One emit is one event: every subscriber sees the same id and timestamp.
     assert welcome[0].id == received("count_users")[0].id != welcome[1].id
-    assert welcome[0].timestamp.tzinfo is timezone.utc
+    assert welcome[0].timestamp.tzinfo is UTC
     assert dispatcher.pending == 0 and dispatcher.dead_letters == ()
 
 

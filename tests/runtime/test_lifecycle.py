@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 import tscrun
-from tests.runtime.conftest import RECORDING_HANDLER, USER_REGISTERED, MakeProject, module
+from tests.runtime.conftest import (
+    RECORDING_HANDLER,
+    USER_REGISTERED,
+    MakeProject,
+    module,
+)
 from tscrun import Dispatcher, TscrunError, events
 
 REPO = Path(__file__).resolve().parents[2]

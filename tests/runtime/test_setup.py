@@ -7,7 +7,12 @@ import logging
 import pytest
 
 import tscrun
-from tests.runtime.conftest import RECORDING_HANDLER, USER_REGISTERED, MakeProject, module
+from tests.runtime.conftest import (
+    RECORDING_HANDLER,
+    USER_REGISTERED,
+    MakeProject,
+    module,
+)
 from tscrun import ConfigError, Dispatcher, PayloadError, TscrunError
 
 ONE_SUBSCRIBER = """
