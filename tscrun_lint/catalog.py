@@ -12,6 +12,7 @@ decided statically: stay silent).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,12 @@ _DICTS = {"builtins.dict": "dict", "typing.Dict": "dict", "typing.Mapping": "Map
 _TUPLES = frozenset({"builtins.tuple", "typing.Tuple"})
 _QUALIFIERS = frozenset({"typing.Required", "typing.NotRequired", "typing.ReadOnly"})
 _MAX_DEPTH = 60
+# Bases that make a class certainly not a TypedDict (anything else from outside the
+# project might be one, read from a library we do not parse).
+_KNOWN_NOT_TYPEDDICT = re.compile(
+    r"^(builtins\.\w+|enum\.\w+|abc\.ABC|typing\.(NamedTuple|Protocol|Generic)|"
+    r"pydantic(\.main)?\.BaseModel|msgspec\.Struct|"
+    r"(django\.db\.models|django\.db\.models\.base)\.Model)$")
 
 
 def string_value(node: cst.BaseExpression) -> str | bytes | None:
@@ -126,17 +133,18 @@ class Catalog:
         if ev is None:
             return None
         target = ev.payload
-        how = "" if target.explicit else " (found by convention; map the event to its " \
-            "TypedDict in [events.types] if it lives elsewhere)"
+        # Worded as the mypy plugin words it: users get the same reason from both tools.
+        hint = "" if target.explicit else \
+            "; define it there or name the event's TypedDict under [events.types]"
         if not self.index.exists(target.module):
             return Missing(f'module "{target.module}" not found under the source roots '
-                           f'(looking for "{target}"{how})')
+                           f'(looking for "{target}"){hint}')
         module = self.index.get(target.module)
         if module is None:
             return None  # unparsable: TSC900 territory, not ours
         sym = self.index.lookup(module, target.attr)
         if isinstance(sym, NotFound):
-            return Missing(f'module "{target.module}" has no "{target.attr}"{how}')
+            return Missing(f'module "{target.module}" has no "{target.attr}"{hint}')
         return self._typed_dict_of(sym, f'"{target}"')
 
     def typed_dict(self, qualname: str) -> TypedDictType | None:
@@ -195,14 +203,15 @@ class Catalog:
         """Where the subscriber's handler is and which TypedDicts it accepts."""
         self.refresh()
         target = sub.handler
-        how = "" if target.explicit else " (found by convention; set \"handler\" in the " \
-            "subscriber's table if it lives elsewhere)"
+        hint = "" if target.explicit else \
+            "; define it there or set \"handler\" in the subscriber's table"
         if not self.index.exists(target.module):
-            return Missing(f'module "{target.module}" not found under the source roots{how}')
+            return Missing(f'module "{target.module}" not found under the source roots '
+                           f'(looking for "{target}"){hint}')
         module = self.index.get(target.module)
         sym = self.index.lookup(module, target.attr) if module is not None else None
         if isinstance(sym, NotFound):
-            return Missing(f'module "{target.module}" has no "{target.attr}"{how}')
+            return Missing(f'module "{target.module}" has no "{target.attr}"{hint}')
         path = self.index.file(target.module)
         assert path is not None
         for _ in range(_MAX_DEPTH):  # follow ``listen = other_function`` aliases
@@ -265,7 +274,7 @@ class Catalog:
         if isinstance(sym, NotFound):
             return Missing(sym.reason)
         if isinstance(sym, ModuleSym):
-            return Missing(f"{what} is a module, not a TypedDict")
+            return Missing(f"{what} is not a TypedDict (it is a module)")
         if not isinstance(sym, DefSym):
             return None  # external or undecidable: a library TypedDict we cannot read
         key = (sym.module.name, sym.name)
@@ -291,7 +300,7 @@ class Catalog:
             assert isinstance(b.node, cst.ClassDef)
             return self._class_td(sym, b.node, resolver, what, depth)
         if b.kind == "def":
-            return Missing(f"{what} is a function, not a TypedDict")
+            return Missing(f"{what} is not a TypedDict (it is a function)")
         value = b.node
         if not isinstance(value, cst.BaseExpression):
             return Missing(f"{what} is not a TypedDict") if b.kind == "value" else None
@@ -333,13 +342,15 @@ class Catalog:
                     return None
                 else:
                     other = True
+            elif isinstance(base, External) and not _KNOWN_NOT_TYPEDDICT.match(base.qualname):
+                return None  # a library class: could be a TypedDict we cannot read
             elif base is None:
                 return None
             else:
                 other = True
         if not direct and not bases:
             if other or not node.bases:
-                return Missing(f"{what} is a class but not a TypedDict")
+                return Missing(f"{what} is not a TypedDict")
             return None
         if other:
             return None  # mixing TypedDict with other bases: mypy rejects; we cannot model it
