@@ -13,6 +13,7 @@ absurdly nested files become TSC900 and the run goes on.
 from __future__ import annotations
 
 import ast
+import sys
 import traceback
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,7 +98,12 @@ def check_text(path: Path, text: str, state: State, selection: Selector = select
     whether or not they could call emit).
     """
     result = FileResult(path)
+    limit = sys.getrecursionlimit()
     try:
+        # libcst walks trees recursively, ~6 Python frames per level: nesting that
+        # CPython accepts (up to 200 brackets, long and/or chains) needs more than
+        # the default 1000. Python-to-Python calls do not grow the C stack in 3.11+.
+        sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
         result.diagnostics, result.fixed = _check(path, text, state, selection, fix, lines,
                                                   handlers)
     except RecursionError:
@@ -107,6 +113,8 @@ def check_text(path: Path, text: str, state: State, selection: Selector = select
         result.diagnostics = [unreadable(
             path, f"internal error, please report it: {type(exc).__name__}: {exc} "
                   f"({Path(where.filename).name}:{where.lineno})")]
+    finally:
+        sys.setrecursionlimit(limit)
     result.diagnostics = _selected(result.diagnostics, selection)
     return result
 
@@ -122,10 +130,15 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
         diagnostics.extend(check_handlers(path, state, selection))
     if not may_call_emit(text):
         return _unsilenced(diagnostics, text, lines), None
+    problem = _unparsable(path, text)
+    if problem is not None:
+        diagnostics.append(problem)
+        return diagnostics, None
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        diagnostics.append(_syntax_error(path, text, exc))
+        diagnostics.append(unreadable(path, f"libcst cannot parse it: {exc.message}",
+                                      exc.raw_line, exc.raw_column + 1))
         return diagnostics, None
     except RecursionError:
         diagnostics.append(unreadable(path, "expressions nested too deeply to parse"))
@@ -173,16 +186,34 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     return diagnostics, fixed
 
 
-def _syntax_error(path: Path, text: str, exc: cst.ParserSyntaxError) -> Diagnostic:
-    """TSC900 in Python's own words: ``ast.parse`` only parses, it never runs anything."""
+# libcst's native parser nests each `and`/`or` operand one level deeper and overflows
+# the C stack (a crash, not an exception) somewhere past 6,000 operands; CPython's
+# own parser already refuses deeper nesting of every other kind.
+_MAX_BOOL_OPERANDS = 2_000
+_RECURSION_LIMIT = 20_000
+
+
+def _unparsable(path: Path, text: str) -> Diagnostic | None:
+    """TSC900 for text libcst must not be given, found with ``ast.parse``.
+
+    ``ast.parse`` only parses (nothing runs) and is several times faster than
+    libcst; it rejects syntax errors in Python's own words and nesting beyond
+    CPython's limits, which would crash libcst's native parser.
+    """
     try:
-        ast.parse(text)
+        tree = ast.parse(text)
     except SyntaxError as err:
         return unreadable(path, f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1)
-    except (RecursionError, MemoryError, ValueError):
-        pass
-    return unreadable(path, f"libcst cannot parse it: {exc.message}", exc.raw_line,
-                      exc.raw_column + 1)
+    except (RecursionError, MemoryError):
+        return unreadable(path, "expressions nested too deeply to parse")
+    except ValueError as err:  # e.g. source code containing null bytes
+        return unreadable(path, str(err))
+    if text.count(" and ") + text.count(" or ") > _MAX_BOOL_OPERANDS:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BoolOp) and len(node.values) > _MAX_BOOL_OPERANDS:
+                return unreadable(path, f"a chain of {len(node.values)} and/or operands is "
+                                        f"too long to analyse", node.lineno, node.col_offset + 1)
+    return None
 
 
 def _run_rules(sites: Sequence[EmitSite], ctx: FileContext, selection: Selector) -> list[Report]:
