@@ -279,6 +279,8 @@ class Dispatcher:
         """
         route = self._routes.get(name)
         if route is None:
+            if not isinstance(name, str):
+                raise TypeError(f"event name must be a str, got {type(name).__name__}")
             raise UnknownEventError(name, self.config.closest_event(name))
         if self._closed:
             raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')

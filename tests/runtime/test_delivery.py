@@ -91,6 +91,8 @@ async def test_unknown_event_suggests_the_closest_name_and_delivers_nothing(
 
     with pytest.raises(UnknownEventError, match=r'unknown event "billing.refunded"; add it to '):
         await dispatcher.emit("billing.refunded", {})
+    with pytest.raises(TypeError, match="^event name must be a str, got NoneType$"):
+        await dispatcher.emit(None, ANN)  # type: ignore[arg-type]
     await dispatcher.drain()
     assert received("send_welcome_email") == received("count_users") == []
     assert dispatcher.pending == 0
