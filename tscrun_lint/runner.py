@@ -145,6 +145,8 @@ def plan(paths: Sequence[Path], projects: Projects) -> tuple[list[Path], set[Pat
         if not raw.exists():
             raise UsageError(f"{raw}: no such file or folder")
         config = projects.config_path(raw)
+        if config is None and raw.is_file() and not _may_need_config(raw):
+            continue  # e.g. a hook's changed file outside any tscrun project: nothing to check
         if config is None:
             folder = raw.absolute() if raw.is_dir() else raw.absolute().parent
             raise UsageError(
@@ -167,6 +169,15 @@ def plan(paths: Sequence[Path], projects: Projects) -> tuple[list[Path], set[Pat
             files[raw] = None
         # Anything else (another TOML file, a README, a stub) holds nothing to check.
     return list(files), roots
+
+
+def _may_need_config(path: Path) -> bool:
+    if path.suffix != ".py":
+        return False
+    try:
+        return may_call_emit(decode(path.read_bytes()).text)
+    except (OSError, SourceError):
+        return True  # let the run report it (TSC900) under the usual rules
 
 
 def _inside(child: Path, parent: Path) -> bool:
