@@ -7,11 +7,9 @@ handler that raises is retried ``max-attempts`` times in all, waiting
 ``dead_letters`` and logged; a failing or slow handler blocks neither the
 emitter nor the other handlers; plain ``def`` handlers run in worker threads.
 
-How it stays fast: ``emit`` only validates and appends to a queue; one loop
-callback per batch starts the handlers. A coroutine handler is first stepped
-directly; only one that actually suspends (awaits something not yet done) gets
-an ``asyncio.Task`` for the rest of its run. Most handlers in an event-driven
-app finish without suspending, and for them no task is created at all.
+How it stays fast: ``emit`` only validates and appends to a queue, and one loop
+callback per batch starts the handlers, each in a task of its own (an eager
+task on Python 3.12+, so a handler that never suspends is never scheduled).
 """
 
 from __future__ import annotations
@@ -23,10 +21,11 @@ import functools
 import inspect
 import logging
 import reprlib
+import sys
 import time
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import Future as ThreadFuture
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -111,63 +110,21 @@ def _is_async(handler: Handler) -> bool:
             or inspect.iscoroutinefunction(inspect.unwrap(handler)))
 
 
-class _Resume(Coroutine[Any, Any, Any]):
-    """Lets a task take over a coroutine that was already stepped once.
-
-    The first ``send`` happened outside any task and yielded ``first`` (the
-    future the handler waits on, or ``None`` for a bare yield). The task's
-    first step hands that back, so the task waits on the same future exactly
-    as if it had run the coroutine from the start; after that every value,
-    exception and cancellation is passed straight through. Being a coroutine
-    object itself (not a wrapper coroutine) saves a frame on every step.
-    """
-
-    __slots__ = ("coro", "first")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
-        self.coro = coro
-        self.first = first
-
-    def send(self, value: Any) -> Any:
-        first = self.first
-        if first is not None:
-            self.first = None
-            return first
-        # After a bare yield the task's first step is the "next loop
-        # iteration" the handler asked for: continue at once.
-        return self.coro.send(value)
-
-    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        self.first = None
-        return self.coro.throw(typ if val is None else val)
-
-    def close(self) -> None:
-        self.coro.close()
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        raise TypeError("_Resume is driven by its task only")
-
-
 async def _await(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
 
 
-def _first_step(handler: Handler, event: Event[Any]) -> tuple[Coroutine[Any, Any, Any], Any] | None:
-    """Call an async handler and run it up to its first suspension.
+def _start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any],
+                context: contextvars.Context) -> asyncio.Task[Any]:
+    """A task for one delivery; on 3.12+ an eager one.
 
-    ``None`` means it already finished (``StopIteration`` is the normal way a
-    coroutine that never suspends returns); otherwise the coroutine and what it
-    yielded, to be continued by a task.
+    An eager task runs its handler at once, up to the first suspension, and
+    one that finishes there is never scheduled at all: most handlers cost no
+    more than a call. A loop with its own task factory keeps it (lazy tasks).
     """
-    result = handler(event)
-    if not inspect.iscoroutine(result):
-        if not inspect.isawaitable(result):
-            return None
-        result = _await(result)
-    try:
-        return result, result.send(None)
-    except StopIteration:
-        return None
+    if sys.version_info >= (3, 12) and loop.get_task_factory() is None:
+        return asyncio.Task(coro, loop=loop, context=context, eager_start=True)
+    return loop.create_task(coro, context=context)
 
 
 class Dispatcher:
@@ -366,29 +323,37 @@ class Dispatcher:
             self._start_thread(sub, event, attempt, context)
             return
         try:
-            step = context.run(_first_step, sub.handler, event)
+            # Calling an ``async def`` runs none of its body; a wrapper may, so
+            # even this happens in the delivery's context.
+            result = context.run(sub.handler, event)
         except Exception as exc:
-            self._failed(sub, event, attempt, context, exc)
-            return
-        except asyncio.CancelledError as exc:
             self._failed(sub, event, attempt, context, exc)
             return
         except BaseException as exc:
             self._dead_letter(sub, event, attempt, exc)
             raise
-        if step is None:
-            self._delivered()
-        else:
-            self._continue(sub, event, attempt, context, *step)
+        self._run(sub, event, attempt, context, result)
 
-    def _continue(self, sub: _Subscriber, event: Event[Any], attempt: int,
-                  context: contextvars.Context, coro: Coroutine[Any, Any, Any],
-                  first: Any) -> None:
+    def _run(self, sub: _Subscriber, event: Event[Any], attempt: int,
+             context: contextvars.Context, result: object) -> None:
+        """Run what an async handler returned in a task of its own.
+
+        A real task, not a hand-driven coroutine: handlers may rely on
+        ``asyncio.current_task()`` (``asyncio.timeout``, aiohttp, anyio do).
+        """
+        if not inspect.iscoroutine(result):
+            if not inspect.isawaitable(result):
+                self._delivered()  # a wrapper that returned a plain value: it is done
+                return
+            result = _await(result)
         assert self._loop is not None
         delivery = _Delivery(sub, event, attempt, context, _RUNNING)
-        delivery.task = self._loop.create_task(_Resume(coro, first), context=context)
+        task = delivery.task = _start_task(self._loop, result, context)
+        if task.done():  # an eager task that finished without suspending
+            self._task_done(delivery, task)
+            return
         self._live.add(delivery)
-        delivery.task.add_done_callback(functools.partial(self._task_done, delivery))
+        task.add_done_callback(functools.partial(self._task_done, delivery))
 
     def _task_done(self, delivery: _Delivery, task: asyncio.Task[Any]) -> None:
         self._live.discard(delivery)
@@ -397,7 +362,9 @@ class Dispatcher:
         delivery.finished = True
         if task.cancelled():
             self._dead_letter(delivery.sub, delivery.event, delivery.attempt,
-                              asyncio.CancelledError("the handler's task was cancelled"))
+                              asyncio.CancelledError(
+                                  "the handler's task was cancelled before it finished (an "
+                                  "event loop that ends cancels its tasks: await drain() first)"))
             return
         exc = task.exception()
         if exc is None:
@@ -436,19 +403,9 @@ class Dispatcher:
             return
         result = future.result()
         if inspect.isawaitable(result):
-            # A plain def that returned an awaitable (a wrapped coroutine function):
-            # finish it on the loop.
-            coro = _await(result)
-            try:
-                first = delivery.context.run(coro.send, None)
-            except StopIteration:
-                self._delivered()
-            except Exception as err:
-                self._failed(delivery.sub, delivery.event, delivery.attempt, delivery.context,
-                             err)
-            else:
-                self._continue(delivery.sub, delivery.event, delivery.attempt, delivery.context,
-                               coro, first)
+            # A plain def that returned an awaitable (a wrapped coroutine
+            # function): finish it on the loop.
+            self._run(delivery.sub, delivery.event, delivery.attempt, delivery.context, result)
             return
         self._delivered()
 
@@ -514,13 +471,30 @@ class Dispatcher:
     def _adopt(self, old: asyncio.AbstractEventLoop) -> None:
         assert self._loop is not None
         lost: list[_Delivery] = []
+        restart: list[_Delivery] = []
         for delivery in list(self._live):
             if delivery.stage == _WAITING and delivery.timer is not None:
                 delivery.timer.cancel()
                 delay = max(0.0, delivery.due - time.monotonic())
                 delivery.timer = self._loop.call_later(delay, self._retry, delivery)
-            elif delivery.stage == _RUNNING:
-                lost.append(delivery)
+            elif delivery.stage == _RUNNING and delivery.task is not None:
+                coro = delivery.task.get_coro()
+                if inspect.iscoroutine(coro) and \
+                        inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+                    restart.append(delivery)  # its handler never started: start it here
+                else:
+                    lost.append(delivery)
+        for delivery in restart:
+            self._live.discard(delivery)
+            delivery.finished = True
+            assert delivery.task is not None
+            # The old task can never run now; silence its "destroyed but
+            # pending" warning, since the delivery goes on here.
+            delivery.task._log_destroy_pending = False  # type: ignore[attr-defined]
+            coro = delivery.task.get_coro()
+            if inspect.iscoroutine(coro):
+                coro.close()
+            self._attempt(delivery.sub, delivery.event, delivery.attempt, delivery.context)
         for delivery in lost:
             self._live.discard(delivery)
             delivery.finished = True
