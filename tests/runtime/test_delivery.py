@@ -338,3 +338,27 @@ async def test_event_with_no_subscribers_is_validated_and_accepted(
     with pytest.raises(tscrun.PayloadError):
         await dispatcher.emit("user.registered", {"id": "u1"})
     assert dispatcher.pending == 0
+
+
+TASK_AWARE = """
+    import asyncio
+
+    SEEN = []
+
+    async def listen(event):
+        # asyncio.timeout (like aiohttp and anyio) needs the handler to run in a task
+        async with asyncio.timeout(30):
+            await asyncio.sleep(0)
+            SEEN.append(asyncio.current_task() is not None)
+    """
+
+
+async def test_handlers_run_in_their_own_task(make_project: MakeProject) -> None:
+    files = {**SHOP_FILES, "functions/subscribers/send_welcome_email.py": TASK_AWARE,
+             "functions/subscribers/count_users.py": TASK_AWARE}
+    dispatcher = Dispatcher(tscrun.load_config(make_project(SHOP, files)))
+    await dispatcher.emit("user.registered", ANN)
+    await dispatcher.drain()
+    assert module("functions.subscribers.send_welcome_email").SEEN == [True]
+    assert module("functions.subscribers.count_users").SEEN == [True]
+    assert dispatcher.dead_letters == ()
