@@ -32,14 +32,31 @@ from mypy_plugin.project import Project
 _SUFFIXES = (".py", ".pyi", os.sep + "__init__.py", os.sep + "__init__.pyi")
 
 
-def payload_dependencies(project: Project, file: MypyFile,
-                         options: Options) -> list[tuple[int, str, int]]:
-    """The payload modules ``file`` must depend on, as ``get_additional_deps`` wants them."""
-    if project.config is None or not _imports_runtime(file) or not project.governs(file.path):
-        return []
-    bases = _search_bases(file, options)
-    return [(PRI_LOW, module, -1) for module in sorted(project.payload_modules)
-            if module != file.fullname and _findable(module, bases)]
+class PayloadDependencies:
+    """The payload modules each emitting module must depend on.
+
+    Which payload modules mypy can find depends only on where it looks, which
+    is the same for most files of a project: that answer is kept per search
+    path for the plugin's lifetime (a payload module created later gets its
+    link when it appears, through the fine-grained dependency below).
+    """
+
+    def __init__(self, project: Project, options: Options) -> None:
+        self._project = project
+        self._options = options
+        self._findable: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def of(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        """``file``'s extra dependencies, as ``get_additional_deps`` wants them."""
+        project = self._project
+        if project.config is None or not _imports_runtime(file) or not project.governs(file.path):
+            return []
+        bases = _search_bases(file, self._options)
+        modules = self._findable.get(bases)
+        if modules is None:
+            modules = tuple(m for m in sorted(project.payload_modules) if _findable(m, bases))
+            self._findable[bases] = modules
+        return [(PRI_LOW, module, -1) for module in modules if module != file.fullname]
 
 
 def _imports_runtime(file: MypyFile) -> bool:
@@ -55,7 +72,7 @@ def _imports_runtime(file: MypyFile) -> bool:
     return False
 
 
-def _search_bases(file: MypyFile, options: Options) -> list[str]:
+def _search_bases(file: MypyFile, options: Options) -> tuple[str, ...]:
     # Where mypy will look for a payload module on behalf of this file: the
     # folder its own module name is relative to, mypy_path/MYPYPATH and the
     # working directory. A module found nowhere here is left out, since an
@@ -68,10 +85,10 @@ def _search_bases(file: MypyFile, options: Options) -> list[str]:
     for _ in range(depth):
         base = os.path.dirname(base)
     env = os.environ.get("MYPYPATH", "")
-    return [base, *options.mypy_path, *(p for p in env.split(os.pathsep) if p), os.getcwd()]
+    return (base, *options.mypy_path, *(p for p in env.split(os.pathsep) if p), os.getcwd())
 
 
-def _findable(module: str, bases: list[str]) -> bool:
+def _findable(module: str, bases: tuple[str, ...]) -> bool:
     rel = module.replace(".", os.sep)
     return any(os.path.isfile(os.path.join(base, rel) + suffix)
                for base in bases for suffix in _SUFFIXES)

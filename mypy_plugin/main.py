@@ -10,7 +10,7 @@ from mypy.plugin import FunctionSigContext, MethodSigContext, Plugin, ReportConf
 from mypy.types import FunctionLike
 
 from mypy_plugin.daemon import publish_config_digest
-from mypy_plugin.deps import payload_dependencies
+from mypy_plugin.deps import PayloadDependencies
 from mypy_plugin.emit import EmitChecker, OneSite, is_dispatcher_emit
 from mypy_plugin.fullnames import DISPATCHER_EMIT, EMIT_FUNCTION, EMIT_METHOD
 from mypy_plugin.project import load_project
@@ -21,6 +21,7 @@ class TscrunPlugin(Plugin):
         super().__init__(options)
         self._project = load_project(options)
         publish_config_digest(self._project.digest)
+        self._deps = PayloadDependencies(self._project, options)
         self._emit = EmitChecker(self._project, self._module, self.lookup_fully_qualified,
                                  OneSite())
 
@@ -44,7 +45,7 @@ class TscrunPlugin(Plugin):
         return None
 
     def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
-        return payload_dependencies(self._project, file, self.options)
+        return self._deps.of(file)
 
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, str] | None:
         return self._project.cache_data(ctx.path)

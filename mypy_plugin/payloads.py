@@ -65,8 +65,11 @@ def _named_typed_dict(info: TypeInfo) -> TypedDictType:
     # so mypy would print it as a structural dump. With the class as fallback,
     # it is the type an annotation names, and messages say "UserVerifiedEvent".
     # A generic TypedDict is checked with Any for its parameters.
-    assert info.typeddict_type is not None
-    typed = erase_typevars(info.typeddict_type)
+    typed = info.typeddict_type
+    assert typed is not None
+    if not info.defn.type_vars:
+        return typed.copy_modified(fallback=Instance(info, []))
+    erased = erase_typevars(typed)
     named = fill_typevars_with_any(info)
-    assert isinstance(typed, TypedDictType) and isinstance(named, Instance)
-    return typed.copy_modified(fallback=named)
+    assert isinstance(erased, TypedDictType) and isinstance(named, Instance)
+    return erased.copy_modified(fallback=named)

@@ -9,6 +9,7 @@ so mypy never shows a traceback for it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -66,13 +67,19 @@ class Project:
         are not ours to judge.
         """
         root = str(self.config.root) if self.config is not None else os.getcwd()
-        return os.path.abspath(path).startswith(root + os.sep)
+        return _inside(root, path)
 
     @property
     def payload_modules(self) -> frozenset[str]:
         if self.config is None:
             return frozenset()
         return frozenset(e.payload.module for e in self.config.events.values())
+
+
+@functools.lru_cache(maxsize=4096)
+def _inside(root: str, path: str) -> bool:
+    # Asked for every emit call and every module: worth remembering per path.
+    return os.path.abspath(path).startswith(root + os.sep)
 
 
 def load_project(options: Options) -> Project:
