@@ -134,10 +134,12 @@ def _join(descriptions: list[str | None]) -> str | None:
     return " | ".join(unique) if unique else None
 
 
-def literal_description(expr: cst.BaseExpression) -> str | None:
-    """The type mypy would give a literal expression on its own, or None if not a literal."""
+def literal_description(expr: cst.BaseExpression, depth: int = 0) -> str | None:
+    """The type mypy would give a literal expression on its own, or None if not a literal.
+
+    Deeply nested displays are cut short (``list[list[list[list]]]``)."""
     if isinstance(expr, cst.NamedExpr):
-        return literal_description(expr.value)
+        return literal_description(expr.value, depth)
     if isinstance(expr, cst.SimpleString | cst.ConcatenatedString):
         value = string_value(expr)
         if isinstance(value, bytes):
@@ -156,12 +158,14 @@ def literal_description(expr: cst.BaseExpression) -> str | None:
             return "bool"
         if isinstance(expr.operator, cst.Minus | cst.Plus) and isinstance(
                 expr.expression, cst.Integer | cst.Float | cst.Imaginary):
-            return literal_description(expr.expression)
+            return literal_description(expr.expression, depth)
         return None
     if isinstance(expr, cst.Name):
         return {"True": "bool", "False": "bool", "None": "None"}.get(expr.value)
+    if isinstance(expr, cst.List | cst.Set | cst.Tuple | cst.Dict) and depth >= 3:
+        return {cst.List: "list", cst.Set: "set", cst.Tuple: "tuple", cst.Dict: "dict"}[type(expr)]
     if isinstance(expr, cst.List | cst.Set | cst.Tuple):
-        inner = [literal_description(e.value) if isinstance(e, cst.Element) else None
+        inner = [literal_description(e.value, depth + 1) if isinstance(e, cst.Element) else None
                  for e in expr.elements]
         joined = _join(inner)
         if isinstance(expr, cst.Tuple):
@@ -171,9 +175,9 @@ def literal_description(expr: cst.BaseExpression) -> str | None:
         kind = "list" if isinstance(expr, cst.List) else "set"
         return f"{kind}[{joined}]" if joined else kind
     if isinstance(expr, cst.Dict):
-        keys = [literal_description(e.key) if isinstance(e, cst.DictElement) else None
+        keys = [literal_description(e.key, depth + 1) if isinstance(e, cst.DictElement) else None
                 for e in expr.elements]
-        values = [literal_description(e.value) if isinstance(e, cst.DictElement) else None
+        values = [literal_description(e.value, depth + 1) if isinstance(e, cst.DictElement) else None
                   for e in expr.elements]
         k, v = _join(keys), _join(values)
         return f"dict[{k}, {v}]" if k and v else "dict"
@@ -255,6 +259,8 @@ def _is_non_mapping_literal(expr: cst.BaseExpression) -> bool:
     return not isinstance(expr, cst.Dict | cst.DictComp) and literal_description(expr) is not None
 
 
+_CONTAINERS = (cst.List, cst.Set, cst.Dict, cst.Tuple, cst.ListComp, cst.SetComp, cst.DictComp,
+               cst.GeneratorExp)
 _NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
             "float": ("float", "complex"), "complex": ("complex",)}
 _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
@@ -546,8 +552,10 @@ class _Judge:
         kind = literal_description(expr)
         if kind is None:
             return UNKNOWN
-        scalar = self.scalar(expr, kind, t)
-        if scalar is not None:
+        if not isinstance(expr, _CONTAINERS):
+            scalar = self.scalar(expr, kind, t)
+            if scalar is None:
+                return UNKNOWN
             return OK if scalar else self.wrong(expr, t, key, td)
         if isinstance(t, ListType):
             return self.sequence_value(expr, t, key, td, depth)
@@ -569,14 +577,11 @@ class _Judge:
         return self.wrong(expr, t, key, td)  # a container where a scalar/None/Literal is declared
 
     def scalar(self, expr: cst.BaseExpression, kind: str, t: Type) -> bool | None:
-        """Acceptance of a scalar literal (None if ``expr`` is a container or undecidable)."""
-        if kind in ("list", "set", "dict", "a generator") or kind.startswith(
-                ("list[", "set[", "dict[", "tuple[")):
-            if isinstance(t, Prim | NoneType_ | LiteralType):
-                return False
-            return None
+        """Is a scalar literal (str, number, None, lambda...) acceptable as ``t``? None: unsure."""
+        if isinstance(t, AnyType):
+            return True
         if kind == "a function":
-            return False if not isinstance(t, AnyType) else True
+            return False
         if isinstance(t, NoneType_):
             return kind == "None"
         if isinstance(t, Prim):
@@ -586,15 +591,15 @@ class _Judge:
         if isinstance(t, LiteralType):
             if kind in ("None", "float", "complex"):
                 return False
-            value = literal_value(expr.value if isinstance(expr, cst.NamedExpr) else expr)
-            if value is None or isinstance(expr, cst.FormattedString):
-                return None  # f"a" is a literal to mypy; not worth deciding
-            return t.has(value)
+            if isinstance(expr, cst.FormattedString):
+                return None  # f"a" is Literal["a"] to mypy, f"{x}" is str: not worth deciding
+            value = literal_value(expr)
+            return None if value is None else t.has(value)
         if isinstance(t, ListType) and kind in ("str", "bytes"):
             if t.origin in ("list", "MutableSequence"):
                 return False
             return is_subtype(Prim("str" if kind == "str" else "int"), t.item)
-        if isinstance(t, ListType | SetType | TupleType | DictType):
+        if isinstance(t, ListType | SetType | TupleType | DictType | TypedDictType):
             return False  # a scalar where a collection is declared
         return None
 
