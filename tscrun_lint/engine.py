@@ -15,11 +15,12 @@ from __future__ import annotations
 import ast
 import sys
 import traceback
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
+from libcst.helpers.module import ModuleNameAndPackage
 from libcst.metadata import (
     CodeRange,
     FullyQualifiedNameProvider,
@@ -30,7 +31,6 @@ from libcst.metadata import (
     Scope,
     ScopeProvider,
 )
-from libcst.helpers.module import ModuleNameAndPackage
 
 from tscrun import ConfigError
 from tscrun.diagnostics import message
@@ -38,9 +38,10 @@ from tscrun_lint.context import FileContext, ProjectContext
 from tscrun_lint.diagnostic import Diagnostic, Fix
 from tscrun_lint.noqa import silenced
 from tscrun_lint.rules import RULES, Report, Rule
+from tscrun_lint.selection import Selector, select_all
 from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
-from tscrun_lint.selection import Selection, Selector, select_all
 from tscrun_lint.source import Source, SourceError, decode, may_call_emit, split_lines
+
 
 def _overrides(rule: type[Rule], method: str) -> bool:
     return getattr(rule, method) is not getattr(Rule, method)
@@ -108,7 +109,7 @@ def check_text(path: Path, text: str, state: State, selection: Selector = select
                                                   handlers)
     except RecursionError:
         result.diagnostics = [unreadable(path, "expressions nested too deeply to analyse")]
-    except Exception as exc:  # a bug of ours must not stop the run nor hide the file
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the run nor hide the file
         where = traceback.extract_tb(exc.__traceback__)[-1]
         result.diagnostics = [unreadable(
             path, f"internal error, please report it: {type(exc).__name__}: {exc} "
@@ -308,7 +309,7 @@ def handler_diagnostics(path: Path, text: str, project: ProjectContext,
                            text, None)
     except RecursionError:
         return [unreadable(path, "expressions nested too deeply to analyse")]
-    except Exception as exc:  # see check_text
+    except Exception as exc:  # noqa: BLE001 - see check_text
         return [unreadable(path, f"internal error, please report it: {type(exc).__name__}: {exc}")]
 
 

@@ -120,9 +120,10 @@ class TscrunChecker:
     def run(self) -> Iterator[Result]:
         try:
             yield from self._run()
-        except Exception as exc:  # never a traceback into flake8
-            yield (1, 0, f"TSC900 could not check this file: internal error, please report "
-                         f"it: {type(exc).__name__}: {exc}", type(self))
+        except Exception as exc:  # noqa: BLE001 - never a traceback into flake8
+            text = (f"TSC900 could not check this file: internal error, please report it: "
+                    f"{type(exc).__name__}: {exc}")
+            yield (1, 0, text, type(self))
 
     def _run(self) -> Iterator[Result]:
         text = "".join(self.lines)

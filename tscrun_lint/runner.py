@@ -13,11 +13,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from tscrun import Config, ConfigError, find_config, load_config
@@ -139,8 +138,12 @@ def _is_config_file(path: Path, projects: Projects) -> bool:
 
 def plan(paths: Sequence[Path], projects: Projects) -> tuple[list[Path], set[Path]]:
     """The Python files to check and the config files whose project-level checks run."""
-    files: dict[Path, None] = {}
+    files: dict[str, Path] = {}  # by normalised absolute path: a file named twice is checked once
     roots: set[Path] = set()
+
+    def add(path: Path) -> None:
+        files.setdefault(os.path.normpath(path.absolute()), path)
+
     for raw in paths:
         if not raw.exists():
             raise UsageError(f"{raw}: no such file or folder")
@@ -153,22 +156,23 @@ def plan(paths: Sequence[Path], projects: Projects) -> tuple[list[Path], set[Pat
                 f"{raw}: no tscrun config found in {folder} or any parent folder; create "
                 f"tscrun.toml or add [tool.tscrun] to pyproject.toml, or pass --config")
         if raw.is_dir():
-            for f in _walk(raw):
-                files[f] = None
+            walked = list(_walk(raw))
+            for f in walked:
+                add(f)
             # Project roots under this folder: the arguments' own config, and nested ones.
-            for candidate in {config, *(projects.config_path(f) for f in files)}:
+            for candidate in {config, *(projects.config_path(f) for f in walked)}:
                 if candidate is not None and _inside(candidate.parent, raw):
                     roots.add(candidate.absolute())
         elif _is_config_file(raw, projects) or (projects.explicit is not None
                                                 and raw.absolute() == projects.explicit.absolute()):
             # A changed config re-checks its whole project.
             roots.add(raw.absolute())
-            for f in _walk(raw.absolute().parent):
-                files[f] = None
+            for f in _walk(raw.parent):
+                add(f)
         elif raw.suffix == ".py":
-            files[raw] = None
+            add(raw)
         # Anything else (another TOML file, a README, a stub) holds nothing to check.
-    return list(files), roots
+    return list(files.values()), roots
 
 
 def _may_need_config(path: Path) -> bool:

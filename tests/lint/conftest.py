@@ -26,7 +26,7 @@ def run(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None,
         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("TSCRUN_CONFIG", "GITHUB_WORKSPACE")}
     full_env.update(env or {})
-    return subprocess.run(list(argv), cwd=cwd, env=full_env, text=True, capture_output=True,
+    return subprocess.run(list(argv), cwd=cwd, env=full_env, text=True, capture_output=True, check=False,
                           input=stdin, timeout=300)
 
 

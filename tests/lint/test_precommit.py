@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO, run, tool
 
 
@@ -47,7 +46,7 @@ def test_hook_checks_changed_files_and_the_whole_project_when_the_config_changes
     assert proc.returncode == 1
     assert "app/api/orders.py:35:23: TSC001" in out
     assert "tscrun.toml:16:11: TSC201" in out
-    assert "Found 18 problems in 8 files (14 checked)." in out
+    assert "Found 18 problems in 8 files (14 checked)." in out, out
 
     # A clean file passes.
     proc = hook("app/payloads.py")

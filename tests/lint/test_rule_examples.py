@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tscrun_lint import example_project
-from tscrun_lint.rules import RULES, Invalid, Rule, Valid
 from tscrun import ConfigError, load_config
+from tscrun_lint import example_project
 from tscrun_lint.engine import check_text
+from tscrun_lint.rules import RULES, Invalid, Rule, Valid
 from tscrun_lint.runner import Options, UsageError, run
 
 
