@@ -95,7 +95,8 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
         event = config.events.get(name)
         if event is None:
             closest = config.closest_event(name)
-            hint = f'; did you mean "{closest}"?' if closest else "; add it to the tscrun config"
+            hint = (f'; did you mean "{closest}"?' if closest
+                    else "; add it to a subscriber's events or to events.types in the config")
             api.fail(message("TSC001", name=name, hint=hint), name_expr,
                      code=errorcodes.UNKNOWN_EVENT)
             continue

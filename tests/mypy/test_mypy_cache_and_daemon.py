@@ -18,8 +18,8 @@ from tests.mypy.harness import Run, copy_fixture, run_dmypy, run_mypy
 pytestmark = pytest.mark.xdist_group("mypy_cache")
 
 SIGNUP = "app/signup.py"
-UNKNOWN_VERIFIED = (SIGNUP, 10, "E", 'unknown event "user.verified"; add it to the tscrun config'
-                    "  [tscrun-unknown-event]")
+UNKNOWN_VERIFIED = (SIGNUP, 10, "E", 'unknown event "user.verified"; add it to a subscriber\'s '
+                    "events or to events.types in the config  [tscrun-unknown-event]")
 MISSING_VERIFIED_AT = (SIGNUP, 10, "E",
                        'Missing key "verifiedAt" for TypedDict "UserVerifiedEvent"  [typeddict-item]')
 
