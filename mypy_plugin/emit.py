@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, MypyFile, \
     SymbolTableNode, TypeInfo
-from mypy.plugin import FunctionSigContext, MethodSigContext
-from mypy.types import CallableType, Type, UnionType
+from mypy.plugin import CheckerPluginInterface, FunctionSigContext, MethodSigContext
+from mypy.types import CallableType, TypedDictType, UnionType
 
+from tscrun.config import Config
 from tscrun.diagnostics import message
 
 from mypy_plugin import errorcodes
@@ -62,6 +63,7 @@ class EmitChecker:
 
 def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
                     checker: EmitChecker) -> CallableType:
+    """Report on the call's event name; return its signature, narrowed when the name is known."""
     signature = ctx.default_signature
     api = ctx.api
     project = checker.project
@@ -72,7 +74,6 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
             api.fail(message("TSC302", reason=project.error), ctx.context,
                      code=errorcodes.CONFIG)
         return signature
-    config = project.config
     try:
         name_index = signature.arg_names.index(NAME_PARAMETER)
         data_index = signature.arg_names.index(PAYLOAD_PARAMETER)
@@ -85,41 +86,47 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
     if names is None:
         api.fail(message("TSC002"), name_expr, code=errorcodes.DYNAMIC_EVENT)
         if is_plain_constant(name_expr):
-            api.msg.note('mypy reads the value of a constant only when it is declared Final, '
-                     'as in NAME: Final = "user.registered"', name_expr,
-                     code=errorcodes.DYNAMIC_EVENT)
+            api.msg.note(FINAL_HINT, name_expr, code=errorcodes.DYNAMIC_EVENT)
         return signature
-
-    payloads: list[Type] = []
-    for name in names:
-        event = config.events.get(name)
-        if event is None:
-            closest = config.closest_event(name)
-            hint = (f'; did you mean "{closest}"?' if closest
-                    else "; add it to a subscriber's events or to events.types in the config")
-            api.fail(message("TSC001", name=name, hint=hint), name_expr,
-                     code=errorcodes.UNKNOWN_EVENT)
-            continue
-        if not config.naming.search(name):
-            api.fail(message("TSC003", name=name, pattern=config.naming.pattern), name_expr,
-                     code=errorcodes.EVENT_NAME)
-        found = find_payload(event, config, checker.modules, checker.lookup)
-        if found is None:
-            continue
-        if isinstance(found, MissingPayload):
-            api.fail(message("TSC301", event=name, reason=found.reason), name_expr,
-                     code=errorcodes.MISSING_TYPE)
-            record_fine_grained_dependency(api, found.fullname)
-            continue
-        for fullname in found.fullnames:
-            record_fine_grained_dependency(api, fullname)
-        payloads.append(found.typed_dict)
-
-    if len(payloads) != len(names):
+    payloads = [_payload_type(name, name_expr, api, checker, project.config) for name in names]
+    known = [p for p in payloads if p is not None]
+    if len(known) != len(payloads):
         return signature  # some name has no payload type: nothing sound to narrow to
     arg_types = list(signature.arg_types)
-    arg_types[data_index] = UnionType.make_union(payloads)
+    arg_types[data_index] = UnionType.make_union(known)
     return signature.copy_modified(arg_types=arg_types)
+
+
+FINAL_HINT = ('mypy reads the value of a constant only when it is declared Final, '
+              'as in NAME: Final = "user.registered"')
+
+
+def _payload_type(name: str, name_expr: Expression, api: CheckerPluginInterface,
+                  checker: EmitChecker, config: Config) -> TypedDictType | None:
+    """The TypedDict of event ``name``, after reporting what is wrong with the name."""
+    event = config.events.get(name)
+    if event is None:
+        closest = config.closest_event(name)
+        hint = (f'; did you mean "{closest}"?' if closest
+                else "; add it to a subscriber's events or to events.types in the config")
+        api.fail(message("TSC001", name=name, hint=hint), name_expr,
+                 code=errorcodes.UNKNOWN_EVENT)
+        return None
+    if not config.naming.search(name):
+        api.fail(message("TSC003", name=name, pattern=config.naming.pattern), name_expr,
+                 code=errorcodes.EVENT_NAME)
+    found = find_payload(event, config, checker.modules, checker.lookup)
+    if found is None:
+        return None
+    if isinstance(found, MissingPayload):
+        api.fail(message("TSC301", event=name, reason=found.reason), name_expr,
+                 code=errorcodes.MISSING_TYPE)
+        # Re-checked under dmypy once the TypedDict appears.
+        record_fine_grained_dependency(api, found.fullname)
+        return None
+    for fullname in found.fullnames:
+        record_fine_grained_dependency(api, fullname)
+    return found.typed_dict
 
 
 def _plain_argument(actuals: list[Expression], context: Context) -> Expression | None:
