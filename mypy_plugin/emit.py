@@ -13,21 +13,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, MypyFile, \
-    SymbolTableNode, TypeInfo
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
+    CallExpr,
+    Context,
+    Expression,
+    MypyFile,
+    SymbolTableNode,
+    TypeInfo,
+)
 from mypy.plugin import CheckerPluginInterface, FunctionSigContext, MethodSigContext
 from mypy.types import CallableType, TypedDictType, UnionType
-
-from tscrun.config import Config
-from tscrun.diagnostics import message
 
 from mypy_plugin import errorcodes
 from mypy_plugin.deps import record_fine_grained_dependency
 from mypy_plugin.event_names import event_names, is_plain_constant
-from mypy_plugin.fullnames import DISPATCHER_CLASS, EMIT_METHOD, NAME_PARAMETER, \
-    PAYLOAD_PARAMETER
+from mypy_plugin.fullnames import (
+    DISPATCHER_CLASS,
+    EMIT_METHOD,
+    NAME_PARAMETER,
+    PAYLOAD_PARAMETER,
+)
 from mypy_plugin.payloads import MissingPayload, find_payload
 from mypy_plugin.project import Project
+from tscrun.config import Config
+from tscrun.diagnostics import message
 
 
 @dataclass

@@ -21,10 +21,10 @@ def event_names(expr: Expression, api: CheckerPluginInterface) -> tuple[str, ...
     if isinstance(expr, StrExpr):
         return (expr.value,)
     found = _literal_strings(get_proper_type(api.get_expression_type(expr)))
-    if found is None and isinstance(expr, RefExpr) and isinstance(expr.node, Var):
-        # NAME: Final[str] = "a.b" is typed str, but mypy keeps the folded value.
-        if expr.node.is_final and isinstance(expr.node.final_value, str):
-            return (expr.node.final_value,)
+    # NAME: Final[str] = "a.b" is typed str, but mypy keeps the folded value.
+    if (found is None and isinstance(expr, RefExpr) and isinstance(expr.node, Var)
+            and expr.node.is_final and isinstance(expr.node.final_value, str)):
+        return (expr.node.final_value,)
     return found
 
 

@@ -6,7 +6,12 @@ from collections.abc import Callable
 
 from mypy.nodes import MypyFile
 from mypy.options import Options
-from mypy.plugin import FunctionSigContext, MethodSigContext, Plugin, ReportConfigContext
+from mypy.plugin import (
+    FunctionSigContext,
+    MethodSigContext,
+    Plugin,
+    ReportConfigContext,
+)
 from mypy.types import FunctionLike
 
 from mypy_plugin.daemon import publish_config_digest

@@ -41,7 +41,7 @@ def find_payload(event: EventConfig, config: Config,
     target = event.payload
     fullname = f"{target.module}.{target.attr}"
     hint = "" if target.explicit else (
-        f"; define it there or name the event's TypedDict under [events.types]")
+        "; define it there or name the event's TypedDict under [events.types]")
     if modules(target.module) is None:
         if config.module_file(target.module) is None:
             return MissingPayload(f'module "{target.module}" not found under the source roots '

@@ -17,10 +17,9 @@ from pathlib import Path
 
 from mypy.options import Options
 
+from mypy_plugin.version import plugin_fingerprint
 from tscrun.config import ENV_VAR, Config, find_config, load_config
 from tscrun.errors import ConfigError
-
-from mypy_plugin.version import plugin_fingerprint
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def only_config_error(run: Run) -> str:
     """The one message of the run, which must be a tscrun-config error."""
     assert_no_crash(run)
     assert len(run.messages) == 1 and sum(run.messages.values()) == 1, run.output
-    (path, line, kind, msg), = run.messages
+    (path, _, kind, msg), = run.messages
     assert (path, kind) == ("app/signup.py", "E") and msg.endswith("  [tscrun-config]"), run.output
     return msg.removesuffix("  [tscrun-config]")
 

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.mypy.harness import FIXTURES, Run, by_file, copy_fixture, expected_messages, run_mypy
+from tests.mypy.harness import (
+    FIXTURES,
+    Run,
+    by_file,
+    copy_fixture,
+    expected_messages,
+    run_mypy,
+)
 from tscrun.diagnostics import CODES
 
 pytestmark = pytest.mark.xdist_group("mypy_project")
