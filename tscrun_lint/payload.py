@@ -479,6 +479,8 @@ class _Judge:
                 last[entry.key] = i  # a repeated key: the last value wins; mypy checks only it
         for i, entry in enumerate(entries):
             if entry.key is None:
+                if self.declared_any(entry.value):
+                    continue  # mypy lets ``**`` of an Any contribute no keys at all
                 spread_td = self.declared_typed_dict(entry.value)
                 if spread_td is None:
                     open_keys = True
@@ -592,7 +594,8 @@ class _Judge:
             if kind in ("None", "float", "complex"):
                 return False
             if isinstance(expr, cst.FormattedString):
-                return None  # f"a" is Literal["a"] to mypy, f"{x}" is str: not worth deciding
+                # f"a" is Literal["a"] to mypy, f"{x}" is str: only sure when no str fits
+                return False if not any(isinstance(v, str) for v in t.values) else None
             value = literal_value(expr)
             return None if value is None else t.has(value)
         if isinstance(t, ListType) and kind in ("str", "bytes"):
@@ -760,6 +763,15 @@ class _Judge:
             return None
         t = self.annotation_type(bound[1])
         return t if isinstance(t, TypedDictType) else None
+
+    def declared_any(self, expr: cst.BaseExpression) -> bool:
+        """Is ``expr`` a name declared (annotated) as exactly ``typing.Any``?"""
+        if not isinstance(expr, cst.Name):
+            return False
+        bound = self.binding(expr)
+        if bound is None or not isinstance(bound[1], cst.Name | cst.Attribute):
+            return False
+        return self.resolver(bound[1])(bound[1]) == External("typing.Any")
 
     def name(self, expr: cst.Name, td: TypedDictType, depth: int) -> Verdict:
         bound = self.binding(expr)

@@ -62,12 +62,23 @@ SPECS: dict[str, dict[str, tuple[T, bool]]] = {
     "Frozen": {"key": ("str", R), "n": ("int", R)},
     "FrozenNarrow": {"key": (("lit", ["a", "b"]), R), "n": ("int", R)},
     "Tree": {"name": ("str", R), "children": (("list", ("td", "Tree")), R), "size": ("int", O)},
+    "TreeTwin": {"name": ("str", R), "children": (("list", ("td", "TreeTwin")), R),
+                 "size": ("int", O)},
+    "FrozenWide": {"key": (("union", ["str", "int"]), R), "n": ("int", R)},
+    "Mixed": {"pick": (("union", [("td", "Line"), ("td", "Point")]), R),
+              "mixed": (("union", [("list", "int"), "str"]), R),
+              "maybe": (("opt", "float"), R), "yes": (("lit", [True]), R),
+              "bit": (("lit", [0, 1]), R), "bs": (("seq", "int"), R),
+              "deep": (("opt", ("list", ("opt", "int"))), R), "names": (("tupv", "str"), R),
+              "loose": (("map", "str", "any"), R), "it": (("it", "str"), O),
+              "odd": (("lit", [-1, "x", b"y"]), O)},
 }
 TARGETS = ["Flat", "Partial", "Order", "Nested", "Child", "GrandChild", "Colls", "Point",
-           "Tree", "Base", "Frozen"]
+           "Tree", "Base", "Frozen", "FrozenWide", "Mixed", "Mixed"]
 PARAMS = {"flat": "Flat", "twin": "FlatTwin", "loose": "FlatLoose", "flt": "FlatFloat",
           "base": "Base", "child": "Child", "grand": "GrandChild", "frozen": "Frozen",
-          "narrow": "FrozenNarrow", "point": "Point", "partial": "Partial"}
+          "narrow": "FrozenNarrow", "point": "Point", "partial": "Partial", "tree": "Tree",
+          "twin_tree": "TreeTwin", "wide": "FrozenWide"}
 UNDECIDABLE = ["anyv", "anyv.attr", "g()", "anyv[0]", "anyv['k']"]
 
 
@@ -106,6 +117,9 @@ class Gen:
             return p("True", "False", "not d")
         if kind == "bytes":
             return 'b"x"'
+        if kind == "it":
+            return p('"abc"', '["a"]', '{"a"}', '("a",)', '{"a": 1}', '(x for x in "ab")',
+                     '[s for s in "ab"]', "()")
         if kind == "any":
             return p('"x"', "1", "None", "[1, 'a']", "{'k': 2.5}")
         args = t[1:]  # type: ignore[index]
@@ -123,6 +137,8 @@ class Gen:
             forms = ["[]", f"[{el()}]", f"[{el()}, {el()}]", f"[{el()} for _ in range(2)]"]
             if kind == "seq":
                 forms += [f"({el()}, {el()})", "()"]
+                if args[0] == "int":
+                    forms.append('b"xy"')
             return self.rng.choice(forms)
         if kind in ("dict", "map"):
             k = lambda: self.value(args[0], False, depth + 1)  # noqa: E731
@@ -140,7 +156,7 @@ class Gen:
             el = lambda: self.value(args[0], False, depth + 1)  # noqa: E731
             return p("()", lambda: f"({el()},)", lambda: f"({el()}, {el()})")
         if kind == "td":
-            if args[0] == "Tree" and depth > 4:
+            if args[0] in ("Tree", "TreeTwin") and depth > 4:
                 return '{"name": "leaf", "children": []}'
             return self.display(args[0], False, depth + 1)
         raise AssertionError(kind)
@@ -157,13 +173,14 @@ class Gen:
             return p("1", '"True"', "None", "0.0")
         if kind == "bytes":
             return p('"x"', "1")
+        if kind == "it":
+            return p("[1]", "1", "{1}", 'b"ab"', "(1, 2)", "{1: 'a'}", "(x for x in [1])")
         if kind == "any":
             return self.good(kind, t, depth)
         args = t[1:]  # type: ignore[index]
         if kind == "lit":
-            vals = args[0]
-            return p('"medium"', "4", "True", '"1"', "-1") if isinstance(vals[0], int) or \
-                self.rng.random() < 0.3 else p('"medium"', "1", f'f"{vals[0]}x"', 'f"{1}"')
+            return p('"medium"', "4", "True", "False", '"1"', "-1", "0", "1", '"x"', "b'y'",
+                     "-2", 'f"{1}"', 'f"x"', "1.0", "None", "[1]")
         if kind == "opt":
             return self.value(args[0], True, depth)
         if kind == "union":
@@ -270,7 +287,8 @@ def generate(rng: random.Random, count: int) -> tuple[str, list[Case]]:
     lines = [
         "from typing import Any",
         "from shapes import (Child, Colls, Flat, FlatFloat, FlatLoose, FlatTwin, FrozenNarrow,",
-        "                    GrandChild, Line, Nested, Order, Partial, Tree)",
+        "                    FrozenWide, GrandChild, Line, Mixed, Nested, Order, Partial, Tree,",
+        "                    TreeTwin)",
         "from shapes_base import Base, Frozen, Point",
         "",
         "def g() -> Any: ...",
