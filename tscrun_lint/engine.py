@@ -13,6 +13,7 @@ absurdly nested files become TSC900 and the run goes on.
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import traceback
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -36,6 +37,7 @@ from tscrun import ConfigError
 from tscrun.diagnostics import message
 from tscrun_lint.context import FileContext, ProjectContext
 from tscrun_lint.diagnostic import Diagnostic, Fix
+from tscrun_lint.fastpath import proves_clean
 from tscrun_lint.noqa import silenced
 from tscrun_lint.rules import RULES, Report, Rule
 from tscrun_lint.selection import Selector, select_all
@@ -92,11 +94,12 @@ def check_path(path: Path, state: State, selection: Selector = select_all,
 
 def check_text(path: Path, text: str, state: State, selection: Selector = select_all,
                fix: bool = False, lines: Sequence[str] | None = None,
-               handlers: bool = True) -> FileResult:
+               handlers: bool = True, tree: ast.Module | None = None) -> FileResult:
     """Check one module's text. ``lines`` may be given when the caller has them (flake8).
 
     ``handlers=False`` leaves out TSC202 (the runner checks handler files itself,
-    whether or not they could call emit).
+    whether or not they could call emit). ``tree`` is the module's ``ast`` when the
+    caller has it (flake8 does).
     """
     result = FileResult(path)
     limit = sys.getrecursionlimit()
@@ -106,7 +109,7 @@ def check_text(path: Path, text: str, state: State, selection: Selector = select
         # the default 1000. Python-to-Python calls do not grow the C stack in 3.11+.
         sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
         result.diagnostics, result.fixed = _check(path, text, state, selection, fix, lines,
-                                                  handlers)
+                                                  handlers, tree)
     except RecursionError:
         result.diagnostics = [unreadable(path, "expressions nested too deeply to analyse")]
     except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the run nor hide the file
@@ -125,16 +128,25 @@ def _selected(diagnostics: Iterable[Diagnostic], selection: Selector) -> list[Di
 
 
 def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
-           lines: Sequence[str] | None, handlers: bool) -> tuple[list[Diagnostic], str | None]:
+           lines: Sequence[str] | None, handlers: bool,
+           tree: ast.Module | None) -> tuple[list[Diagnostic], str | None]:
     diagnostics: list[Diagnostic] = []
     if handlers and isinstance(state, ProjectContext):
         diagnostics.extend(check_handlers(path, state, selection))
     if not may_call_emit(text):
         return _unsilenced(diagnostics, text, lines), None
-    problem = _unparsable(path, text)
+    problem, tree = _unparsable(path, text, tree)
     if problem is not None:
         diagnostics.append(problem)
         return diagnostics, None
+    if USE_FAST_PATH and tree is not None and isinstance(state, ProjectContext):
+        try:
+            clean = proves_clean(tree, state, state.config.module_for_file(path),
+                                 path.stem == "__init__")
+        except RecursionError:
+            clean = False
+        if clean:
+            return _unsilenced(diagnostics, text, lines), None
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -191,30 +203,36 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
 # the C stack (a crash, not an exception) somewhere past 6,000 operands; CPython's
 # own parser already refuses deeper nesting of every other kind.
 _MAX_BOOL_OPERANDS = 2_000
+USE_FAST_PATH = os.environ.get("TSCRUN_LINT_FAST_PATH", "1") != "0"
+"""Set TSCRUN_LINT_FAST_PATH=0 to always take the precise path (tests compare the two)."""
 _RECURSION_LIMIT = 20_000
 
 
-def _unparsable(path: Path, text: str) -> Diagnostic | None:
+def _unparsable(path: Path, text: str, tree: ast.Module | None
+                ) -> tuple[Diagnostic | None, ast.Module | None]:
     """TSC900 for text libcst must not be given, found with ``ast.parse``.
 
     ``ast.parse`` only parses (nothing runs) and is several times faster than
     libcst; it rejects syntax errors in Python's own words and nesting beyond
     CPython's limits, which would crash libcst's native parser.
     """
-    try:
-        tree = ast.parse(text)
-    except SyntaxError as err:
-        return unreadable(path, f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1)
-    except (RecursionError, MemoryError):
-        return unreadable(path, "expressions nested too deeply to parse")
-    except ValueError as err:  # e.g. source code containing null bytes
-        return unreadable(path, str(err))
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as err:
+            return unreadable(path, f"syntax error: {err.msg}", err.lineno or 1,
+                              err.offset or 1), None
+        except (RecursionError, MemoryError):
+            return unreadable(path, "expressions nested too deeply to parse"), None
+        except ValueError as err:  # e.g. source code containing null bytes
+            return unreadable(path, str(err)), None
     if text.count(" and ") + text.count(" or ") > _MAX_BOOL_OPERANDS:
         for node in ast.walk(tree):
             if isinstance(node, ast.BoolOp) and len(node.values) > _MAX_BOOL_OPERANDS:
                 return unreadable(path, f"a chain of {len(node.values)} and/or operands is "
-                                        f"too long to analyse", node.lineno, node.col_offset + 1)
-    return None
+                                        f"too long to analyse", node.lineno,
+                                  node.col_offset + 1), None
+    return None, tree
 
 
 def _run_rules(sites: Sequence[EmitSite], ctx: FileContext, selection: Selector) -> list[Report]:

@@ -13,6 +13,7 @@ Files that cannot call emit (the text prefilter) cost a substring search.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -85,7 +86,8 @@ class TscrunChecker:
     version = "0.1.0"
     config_option: str | None = None
 
-    def __init__(self, tree: object, filename: str, lines: Sequence[str]) -> None:
+    def __init__(self, tree: ast.Module, filename: str, lines: Sequence[str]) -> None:
+        self.tree = tree
         self.filename = filename
         self.lines = lines
 
@@ -140,6 +142,6 @@ class TscrunChecker:
         state = config if isinstance(config, ConfigError) else _project(
             config_path, config)  # type: ignore[arg-type]
         lines = [line.rstrip("\r\n") for line in self.lines]
-        result = check_text(path, text, state, lines=lines)
+        result = check_text(path, text, state, lines=lines, tree=self.tree)
         for d in result.diagnostics:
             yield (d.line, d.column - 1, f"{d.code} {d.message}", type(self))

@@ -15,7 +15,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import Assignment, ImportAssignment, QualifiedName, Scope
+from libcst.metadata import (
+    Assignment, ImportAssignment, QualifiedName, QualifiedNameSource, Scope,
+)
 
 from tscrun_lint import fullnames
 
@@ -139,7 +141,12 @@ class NameResolver:
         return next(iter(names)).name
 
     def is_emit(self, call: cst.Call) -> bool:
-        return self.qualname(call.func) == fullnames.EMIT
+        names = self.qualnames.get(call.func)
+        if not names or len(names) != 1:
+            return False
+        (q,) = names
+        # Only through an import: a local variable called `tscrun` is not the package.
+        return q.name == fullnames.EMIT and q.source is QualifiedNameSource.IMPORT
 
     def site(self, call: cst.Call) -> EmitSite | None:
         """The emit call's arguments, or None when they cannot be matched to ``(name, data)``."""

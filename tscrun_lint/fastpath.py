@@ -1,0 +1,360 @@
+"""Proving a module clean cheaply, on Python's own ``ast``, before paying for libcst.
+
+libcst's scope analysis costs several times its parse, which itself costs several
+times ``ast.parse``. Most modules that emit do it correctly, with a literal name
+and a dict display. For those this module proves, from the ``ast`` alone, that
+the precise path (``engine`` + libcst metadata + ``payload.judge_payload``)
+would report nothing; the precise path then never runs.
+
+The proof is deliberately narrow. It answers True only when every emit call is
+of a shape it fully understands:
+
+- the callee's first name is bound exactly once in the whole file, by an import
+  from tscrun, so no scope can shadow it;
+- the event name is a string literal, a module constant bound once in the file,
+  or a constant imported from a project module; configured; following the
+  naming convention;
+- the payload is a dict display (or a variable bound once in its function,
+  annotated with the event's TypedDict and assigned a dict display) with
+  literal keys, no ``**``, every required key and no undeclared one, and values
+  the payload judge either accepts or never judges (names, attributes,
+  subscripts, calls where no TypedDict is expected, literals of the declared
+  type, nested displays proven the same way).
+
+Anything else answers False and the precise path decides, so the fast path can
+only make a run faster, never change what it reports (tests/lint/test_fastpath.py
+compares both paths on every fixture and rule example).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterator
+
+from tscrun_lint import fullnames
+from tscrun_lint.context import ProjectContext
+from tscrun_lint.typemodel import (
+    AnyType, ListType, LiteralType, NoneType_, Prim, Type, TypedDictType, UnionType,
+)
+
+_NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
+            "float": ("float", "complex"), "complex": ("complex",)}
+# Values the payload judge never looks into (it judges literals and displays only).
+_OPAQUE = (ast.Name, ast.Attribute, ast.Subscript, ast.Await, ast.BinOp, ast.BoolOp,
+           ast.Compare)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _binders(root: ast.AST) -> dict[str, list[ast.AST]] | None:
+    """Every binding of every name under ``root`` (all scopes); None for syntax left to libcst."""
+    found: dict[str, list[ast.AST]] = defaultdict(list)
+    for node in ast.walk(root):
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                found[node.id].append(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found[node.name].append(node)
+        elif isinstance(node, ast.arg):
+            found[node.arg].append(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                found[alias.asname or alias.name.partition(".")[0]].append(node)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                found[name].append(node)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+            if node.name:
+                found[node.name].append(node)
+        elif isinstance(node, ast.MatchMapping):
+            if node.rest:
+                found[node.rest].append(node)
+        elif not isinstance(node, (ast.expr, ast.stmt)) and type(node).__name__ in (
+                "TypeVar", "ParamSpec", "TypeVarTuple"):
+            return None
+        elif type(node).__name__ == "TypeAlias":
+            return None
+    return found
+
+
+class _Module:
+    def __init__(self, tree: ast.Module, project: ProjectContext, module: str | None,
+                 is_package: bool, binders: dict[str, list[ast.AST]]) -> None:
+        self.tree = tree
+        self.project = project
+        self.config = project.config
+        self.module = module
+        self.is_package = is_package
+        self.binders = binders
+        self.constants = _module_constants(tree)
+
+    def once(self, name: str) -> ast.AST | None:
+        nodes = self.binders.get(name, ())
+        return nodes[0] if len(nodes) == 1 else None
+
+    def import_target(self, name: str) -> str | None:
+        """The absolute dotted name ``name`` stands for, when its one binding is an import."""
+        node = self.once(name)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname == name:
+                    return alias.name
+                if alias.asname is None and alias.name.partition(".")[0] == name:
+                    return name  # `import a.b` binds `a`
+        elif isinstance(node, ast.ImportFrom):
+            base = self.absolute(node)
+            for alias in node.names:
+                if base is not None and (alias.asname or alias.name) == name:
+                    return f"{base}.{alias.name}"
+        return None
+
+    def absolute(self, node: ast.ImportFrom) -> str | None:
+        if not node.level:
+            return node.module
+        if self.module is None:
+            return None
+        parts = self.module.split(".")
+        package = parts if self.is_package else parts[:-1]
+        if node.level - 1 > len(package) or (node.level - 1 == len(package) and not node.module):
+            return None
+        base = package[:len(package) - (node.level - 1)]
+        if node.module:
+            base = base + node.module.split(".")
+        return ".".join(base) or None
+
+    def qualname(self, expr: ast.expr) -> str | None:
+        if isinstance(expr, ast.Name):
+            return self.import_target(expr.id)
+        if isinstance(expr, ast.Attribute):
+            base = self.qualname(expr.value)
+            return f"{base}.{expr.attr}" if base else None
+        return None
+
+    def event_name(self, expr: ast.expr) -> str | None:
+        if isinstance(expr, ast.Constant):
+            return expr.value if isinstance(expr.value, str) else None
+        if isinstance(expr, ast.Name):
+            node = self.once(expr.id)
+            if isinstance(node, ast.Name):
+                return self.constants.get(expr.id)
+        target = self.qualname(expr)
+        return self.project.catalog.constant(target) if target else None
+
+    def typed_dict(self, annotation: ast.expr) -> TypedDictType | None:
+        target = self.qualname(annotation)
+        if target is None and isinstance(annotation, ast.Name) and self.module is not None \
+                and isinstance(self.once(annotation.id), ast.ClassDef):
+            target = f"{self.module}.{annotation.id}"
+        return self.project.catalog.typed_dict(target) if target else None
+
+
+def _module_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``NAME = "literal"`` / ``NAME: Final = "literal"`` (one plain target)."""
+    found: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and isinstance(value, ast.Constant) and isinstance(
+                value.value, str):
+            found[target.id] = value.value
+    return found
+
+
+def _calls(node: ast.AST, function: ast.AST | None) -> Iterator[tuple[ast.Call, ast.AST | None]]:
+    """Every call with the innermost scope-making node around it (None: module level)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Call):
+            yield child, function
+        yield from _calls(child, child if isinstance(child, _SCOPES) else function)
+
+
+def _root(expr: ast.expr) -> str | None:
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+def proves_clean(tree: ast.Module, project: ProjectContext, module: str | None,
+                 is_package: bool = False) -> bool:
+    """True only if the precise path would certainly report nothing for this module."""
+    if module is not None and (module == "tscrun" or module.startswith("tscrun.")):
+        return False  # tscrun's own package reaches emit through relative imports
+    binders = _binders(tree)
+    if binders is None or "*" in binders:
+        return False
+    m = _Module(tree, project, module, is_package, binders)
+    for call, scope in _calls(tree, None):
+        root = _root(call.func)
+        if root is None or root not in binders:
+            continue
+        nodes = binders[root]
+        if len(nodes) > 1:
+            if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
+                return False  # maybe tscrun, maybe not, depending on the scope: libcst decides
+            continue
+        if m.qualname(call.func) != fullnames.EMIT:
+            continue
+        if not _emit_clean(call, scope, m):
+            return False
+    return True
+
+
+def _emit_clean(call: ast.Call, scope: ast.AST | None, m: _Module) -> bool:
+    name_node: ast.expr | None = None
+    payload: ast.expr | None = None
+    for i, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return True  # the precise path skips calls it cannot match to (name, data)
+        if i == 0:
+            name_node = arg
+        elif i == 1:
+            payload = arg
+    for kw in call.keywords:
+        if kw.arg is None:
+            return True
+        if kw.arg == fullnames.EMIT_NAME_PARAM:
+            name_node = kw.value
+        elif kw.arg == fullnames.EMIT_DATA_PARAM:
+            payload = kw.value
+    if name_node is None:
+        return True
+    event = m.event_name(name_node)
+    config = m.config
+    if event is None or event not in config.events or not config.naming.search(event):
+        return False
+    if payload is None:
+        return True
+    expected = m.project.catalog.payload_type(event)
+    if not isinstance(expected, TypedDictType):
+        return True  # nothing to judge against (TSC301 is the config's finding)
+    if isinstance(payload, ast.Dict):
+        return _display_clean(payload, expected)
+    if isinstance(payload, ast.Name) and isinstance(scope, _FUNCTIONS):
+        return _annotated_variable_clean(payload.id, scope, expected, m)
+    return False
+
+
+def _annotated_variable_clean(name: str, function: ast.FunctionDef | ast.AsyncFunctionDef,
+                              expected: TypedDictType, m: _Module) -> bool:
+    """A payload variable bound once in its function: a parameter annotated with the event's
+    TypedDict, or ``x: ThatTypedDict = {...}`` with a clean display (as the judge sees it)."""
+    local = _binders(function)
+    if local is None or len(local.get(name, ())) != 1:
+        return False  # also rejects `global x` / `nonlocal x` (they count as bindings)
+    (node,) = local[name]
+    args = function.args
+    params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if isinstance(node, ast.arg):
+        if node not in params or node.annotation is None:
+            return False  # *args, **kwargs, or a parameter of a nested function
+        return m.typed_dict(node.annotation) == expected
+    for stmt in _direct_statements(function.body):
+        if isinstance(stmt, ast.AnnAssign) and stmt.target is node:
+            declared = m.typed_dict(stmt.annotation)
+            return (declared is not None and declared == expected
+                    and isinstance(stmt.value, ast.Dict) and _display_clean(stmt.value, expected))
+    return False
+
+
+def _direct_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of a function body, nested blocks included, nested scopes excluded."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            yield from _direct_statements(getattr(stmt, field, []) or [])
+        for handler in getattr(stmt, "handlers", []) or []:
+            yield from _direct_statements(handler.body)
+        for case in getattr(stmt, "cases", []) or []:
+            yield from _direct_statements(case.body)
+
+
+def _display_clean(node: ast.Dict, td: TypedDictType) -> bool:
+    seen: set[str] = set()
+    for key, value in zip(node.keys, node.values):
+        if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
+            return False  # ** spreads (key None) and computed keys: the judge decides
+        if key.value in seen:
+            return False
+        seen.add(key.value)
+        field = td.fields.get(key.value)
+        if field is None or not _value_quiet(value, field.type):
+            return False
+    return td.required_keys <= seen
+
+
+def _has_typed_dict(t: Type) -> bool:
+    if isinstance(t, TypedDictType):
+        return True
+    return isinstance(t, UnionType) and any(_has_typed_dict(i) for i in t.items)
+
+
+def _value_quiet(v: ast.expr, t: Type) -> bool:
+    """The judge accepts ``v`` as ``t``, or never judges it."""
+    if isinstance(t, AnyType):
+        return True
+    if isinstance(v, ast.Call):
+        return not _has_typed_dict(t)
+    if isinstance(v, _OPAQUE):
+        return True
+    kind = _kind(v)
+    if kind is not None:
+        return _scalar(kind, v, t) is not False
+    if isinstance(v, ast.List) and isinstance(t, ListType):
+        return all(not isinstance(e, ast.Starred) and _value_quiet(e, t.item) for e in v.elts)
+    if isinstance(v, ast.Dict) and isinstance(t, TypedDictType):
+        return _display_clean(v, t)
+    return False  # other displays, comprehensions, conditionals, walrus...: the judge decides
+
+
+def _kind(v: ast.expr) -> str | None:
+    """The literal kinds the judge knows (payload.literal_description), or None."""
+    if isinstance(v, ast.Constant):
+        value = v.value
+        if isinstance(value, bool):
+            return "bool"
+        if value is None:
+            return "None"
+        return {str: "str", bytes: "bytes", int: "int", float: "float",
+                complex: "complex"}.get(type(value))
+    if isinstance(v, ast.JoinedStr):
+        return "str"
+    if isinstance(v, ast.UnaryOp):
+        if isinstance(v.op, ast.Not):
+            return "bool"
+        if isinstance(v.op, (ast.USub, ast.UAdd)) and isinstance(v.operand, ast.Constant) \
+                and type(v.operand.value) in (int, float, complex):
+            return _kind(v.operand)
+    return None
+
+
+def _scalar(kind: str, v: ast.expr, t: Type) -> bool | None:
+    """True: accepted; None: not judged; False: rejected, or not sure how it is judged."""
+    if isinstance(t, AnyType):
+        return True
+    if isinstance(t, UnionType):
+        results = [_scalar(kind, v, i) for i in t.items]
+        if any(r is True for r in results):
+            return True
+        return None if any(r is None for r in results) else False
+    if isinstance(t, NoneType_):
+        return kind == "None"
+    if isinstance(t, Prim):
+        if kind in _NUMERIC:
+            return t.name in _NUMERIC[kind]
+        return kind == t.name
+    if isinstance(t, LiteralType):
+        if isinstance(v, ast.JoinedStr):
+            return None
+        if kind in ("None", "float", "complex") or not isinstance(v, ast.Constant):
+            return False
+        value = v.value
+        return t.has(value) if isinstance(value, (str, bytes, int)) else False
+    return False
