@@ -35,7 +35,14 @@ from collections.abc import Iterator
 from tscrun_lint import fullnames
 from tscrun_lint.context import ProjectContext
 from tscrun_lint.typemodel import (
-    AnyType, ListType, LiteralType, NoneType_, Prim, Type, TypedDictType, UnionType,
+    AnyType,
+    ListType,
+    LiteralType,
+    NoneType_,
+    Prim,
+    Type,
+    TypedDictType,
+    UnionType,
 )
 
 _NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
@@ -72,9 +79,7 @@ def _binders(root: ast.AST) -> dict[str, list[ast.AST]] | None:
             if node.rest:
                 found[node.rest].append(node)
         elif not isinstance(node, (ast.expr, ast.stmt)) and type(node).__name__ in (
-                "TypeVar", "ParamSpec", "TypeVarTuple"):
-            return None
-        elif type(node).__name__ == "TypeAlias":
+                "TypeVar", "ParamSpec", "TypeVarTuple") or type(node).__name__ == "TypeAlias":
             return None
     return found
 

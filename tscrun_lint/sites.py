@@ -16,7 +16,11 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import (
-    Assignment, ImportAssignment, QualifiedName, QualifiedNameSource, Scope,
+    Assignment,
+    ImportAssignment,
+    QualifiedName,
+    QualifiedNameSource,
+    Scope,
 )
 
 from tscrun_lint import fullnames

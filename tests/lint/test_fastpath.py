@@ -8,8 +8,8 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
+
 from tscrun import load_config
 from tscrun_lint import engine, example_project
 from tscrun_lint.context import ProjectContext
