@@ -23,11 +23,30 @@ import libcst as cst
 
 from tscrun.config import Config, SubscriberConfig
 from tscrun_lint.modules import (
-    Binding, DefSym, External, ModuleIndex, ModuleInfo, ModuleSym, NotFound, Symbol,
+    Binding,
+    DefSym,
+    External,
+    ModuleIndex,
+    ModuleInfo,
+    ModuleSym,
+    NotFound,
+    Symbol,
 )
 from tscrun_lint.typemodel import (
-    ANY, NONE, DictType, Field, ListType, LiteralType, LiteralValue, Prim, SetType, TupleType,
-    Type, TypedDictType, UnionType, make_union,
+    ANY,
+    NONE,
+    DictType,
+    Field,
+    ListType,
+    LiteralType,
+    LiteralValue,
+    Prim,
+    SetType,
+    TupleType,
+    Type,
+    TypedDictType,
+    UnionType,
+    make_union,
 )
 
 Resolver = Callable[[cst.BaseExpression], Symbol]
@@ -58,7 +77,6 @@ class HandlerInfo:
 _TYPEDDICT = frozenset({"typing.TypedDict"})
 _EVENT = frozenset({"tscrun.events.Event", "tscrun.Event"})
 _PRIMS = {f"builtins.{n}": Prim(n) for n in ("str", "int", "float", "bool", "bytes", "complex")}
-_ANYS = frozenset({"typing.Any", "builtins.object"})
 _LISTS = {"builtins.list": "list", "typing.List": "list", "typing.Sequence": "Sequence",
           "typing.MutableSequence": "MutableSequence", "typing.Collection": "Collection",
           "typing.Iterable": "Iterable"}
@@ -68,7 +86,6 @@ _SETS = {"builtins.set": "set", "typing.Set": "set", "builtins.frozenset": "froz
 _DICTS = {"builtins.dict": "dict", "typing.Dict": "dict", "typing.Mapping": "Mapping",
           "typing.MutableMapping": "MutableMapping"}
 _TUPLES = frozenset({"builtins.tuple", "typing.Tuple"})
-_QUALIFIERS = frozenset({"typing.Required", "typing.NotRequired", "typing.ReadOnly"})
 _MAX_DEPTH = 60
 # Bases that make a class certainly not a TypedDict (anything else from outside the
 # project might be one, read from a library we do not parse).
@@ -82,7 +99,7 @@ def string_value(node: cst.BaseExpression) -> str | bytes | None:
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
         try:
             return node.evaluated_value
-        except Exception:  # f-strings inside a concatenation have no static value
+        except (SyntaxError, ValueError, cst.CSTValidationError):  # "\N{nonsense}", b"" ""
             return None
     return None
 
@@ -374,8 +391,7 @@ class Catalog:
         # publish before reading fields so that recursive references resolve
         self._tds[(sym.module.name, sym.name)] = td
         own: dict[str, Field] = {}
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else node.body.body
-        for stmt in body:
+        for stmt in node.body.body:
             smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else (
                 [stmt] if isinstance(stmt, cst.BaseSmallStatement) else [])
             for small in smalls:
@@ -615,5 +631,6 @@ def _merge_fields(bases: list[TypedDictType], own: dict[str, Field]) -> dict[str
 def parse_expr(text: str) -> cst.BaseExpression | None:
     try:
         return cst.parse_expression(text.strip())
-    except Exception:  # a malformed forward reference: mypy reports it, we stay silent
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        # a malformed forward reference: mypy reports it, we stay silent
         return None

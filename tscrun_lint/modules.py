@@ -132,9 +132,7 @@ class _Collector:
             self.statement(stmt)
 
     def suite(self, suite: cst.BaseSuite) -> None:
-        if isinstance(suite, cst.IndentedBlock):
-            self.block(suite.body)
-        elif isinstance(suite, cst.SimpleStatementSuite):
+        if isinstance(suite, cst.IndentedBlock | cst.SimpleStatementSuite):
             self.block(suite.body)
 
     def statement(self, stmt: cst.CSTNode) -> None:
@@ -208,9 +206,8 @@ class _Collector:
                     local = alias.asname.name.value
                 full = f"{base}.{alias.name.value}" if base else alias.name.value
                 self.add(local, Binding("import", target=full))
-        elif isinstance(stmt, cst.Del | cst.Global | cst.Nonlocal):
-            if isinstance(stmt, cst.Del):
-                self.targets(stmt.target)
+        elif isinstance(stmt, cst.Del):
+            self.targets(stmt.target)
 
     def targets(self, target: cst.BaseExpression | None) -> None:
         """Names bound in a way we do not follow: they make the name undecidable."""

@@ -24,8 +24,22 @@ from tscrun.diagnostics import message
 from tscrun_lint.catalog import Catalog, Resolver, literal_value, string_value
 from tscrun_lint.modules import External, NotFound, Symbol
 from tscrun_lint.typemodel import (
-    ANY, NONE, AnyType, DictType, ListType, LiteralType, NoneType_, Prim, SetType, TupleType, Type,
-    TypedDictType, UnionType, describe, is_subtype, td_compatible,
+    ANY,
+    NONE,
+    AnyType,
+    DictType,
+    ListType,
+    LiteralType,
+    NoneType_,
+    Prim,
+    SetType,
+    TupleType,
+    Type,
+    TypedDictType,
+    UnionType,
+    describe,
+    is_subtype,
+    td_compatible,
 )
 
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
-LiteralValue = Union[str, bytes, int, bool]
+LiteralValue = str | bytes | int | bool
 
 
 @dataclass(frozen=True)
@@ -130,8 +129,8 @@ class TypedDictType:
         return frozenset(k for k, f in self.fields.items() if f.required)
 
 
-Type = Union[AnyType, NoneType_, Prim, LiteralType, UnionType, ListType, SetType, TupleType,
-             DictType, TypedDictType]
+Type = (AnyType | NoneType_ | Prim | LiteralType | UnionType | ListType | SetType | TupleType
+        | DictType | TypedDictType)
 
 ANY = AnyType()
 NONE = NoneType_()

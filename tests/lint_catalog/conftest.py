@@ -9,7 +9,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from libcst.metadata import (
-    FullyQualifiedNameProvider, MetadataWrapper, PositionProvider, ScopeProvider,
+    FullyQualifiedNameProvider,
+    MetadataWrapper,
+    PositionProvider,
+    ScopeProvider,
 )
 
 import tscrun

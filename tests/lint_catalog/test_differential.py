@@ -25,7 +25,12 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import FullyQualifiedNameProvider, MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import (
+    FullyQualifiedNameProvider,
+    MetadataWrapper,
+    PositionProvider,
+    ScopeProvider,
+)
 
 import tscrun
 from tscrun_lint.catalog import Catalog
@@ -106,7 +111,7 @@ class Gen:
 
     def good(self, kind: str, t: T, depth: int) -> str:
         p = self.pick
-        sub = t  # noqa: F841
+        sub = t
         if kind == "str":
             return p('"abc"', 'f"v{1}"', '"a" "b"', "''")
         if kind == "int":
@@ -133,7 +138,7 @@ class Gen:
         if kind == "union":
             return self.value(self.rng.choice(args[0]), False, depth)
         if kind in ("list", "seq"):
-            el = lambda: self.value(args[0], False, depth + 1)  # noqa: E731
+            el = lambda: self.value(args[0], False, depth + 1)
             forms = ["[]", f"[{el()}]", f"[{el()}, {el()}]", f"[{el()} for _ in range(2)]"]
             if kind == "seq":
                 forms += [f"({el()}, {el()})", "()"]
@@ -141,19 +146,19 @@ class Gen:
                     forms.append('b"xy"')
             return self.rng.choice(forms)
         if kind in ("dict", "map"):
-            k = lambda: self.value(args[0], False, depth + 1)  # noqa: E731
-            v = lambda: self.value(args[1], False, depth + 1)  # noqa: E731
+            k = lambda: self.value(args[0], False, depth + 1)
+            v = lambda: self.value(args[1], False, depth + 1)
             return p("{}", lambda: f"{{{k()}: {v()}}}", lambda: f"{{{k()}: {v()}, {k()}: {v()}}}",
                      lambda: f"{{{k()}: {v()} for _ in range(1)}}")
         if kind == "set":
-            el = lambda: self.value(args[0], False, depth + 1)  # noqa: E731
+            el = lambda: self.value(args[0], False, depth + 1)
             return p(lambda: f"{{{el()}}}", lambda: f"{{{el()} for _ in range(2)}}")
         if kind == "fs":
             return f"frozenset({{{self.value(args[0], False, depth + 1)}}})"
         if kind == "tuple":
             return "(" + ", ".join(self.value(a, False, depth + 1) for a in args[0]) + ")"
         if kind == "tupv":
-            el = lambda: self.value(args[0], False, depth + 1)  # noqa: E731
+            el = lambda: self.value(args[0], False, depth + 1)
             return p("()", lambda: f"({el()},)", lambda: f"({el()}, {el()})")
         if kind == "td":
             if args[0] in ("Tree", "TreeTwin") and depth > 4:
@@ -185,8 +190,8 @@ class Gen:
             return self.value(args[0], True, depth)
         if kind == "union":
             return p("None", "2.5", "[1]", "b'x'")
-        good = lambda: self.value(args[0], False, depth + 1)  # noqa: E731
-        worse = lambda: self.value(args[0], True, depth + 1)  # noqa: E731
+        good = lambda: self.value(args[0], False, depth + 1)
+        worse = lambda: self.value(args[0], True, depth + 1)
         if kind == "list":
             return p(lambda: f"[{good()}, {worse()}]", '"abc"', lambda: f"({good()},)",
                      lambda: f"{{{good()}}}", lambda: f"[{worse()} for _ in range(2)]", "None")
@@ -194,9 +199,9 @@ class Gen:
             return p('"ab"', lambda: f"{{{good()}}}", lambda: f"[{worse()}]",
                      lambda: f"({good()}, {worse()})")
         if kind in ("dict", "map"):
-            k = lambda: self.value(args[0], False, depth + 1)  # noqa: E731
-            v = lambda: self.value(args[1], False, depth + 1)  # noqa: E731
-            vb = lambda: self.value(args[1], True, depth + 1)  # noqa: E731
+            k = lambda: self.value(args[0], False, depth + 1)
+            v = lambda: self.value(args[1], False, depth + 1)
+            vb = lambda: self.value(args[1], True, depth + 1)
             return p(lambda: f"{{{k()}: {vb()}}}", lambda: f"{{1: {v()}}}", "[1]",
                      lambda: f"{{{k()}: {vb()} for _ in range(1)}}")
         if kind == "set":

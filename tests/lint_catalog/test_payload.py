@@ -11,9 +11,8 @@ import shutil
 import textwrap
 from pathlib import Path
 
-import pytest
-
 import libcst as cst
+import pytest
 
 from tscrun_lint.payload import ModuleContext, judge_payload
 from tscrun_lint.typemodel import TypedDictType
