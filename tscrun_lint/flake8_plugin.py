@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -72,6 +73,21 @@ def _project(config_path: Path, config: Config) -> ProjectContext:
     return project
 
 
+def _selected_by_flake8(options: argparse.Namespace) -> bool:
+    """Whether flake8 would report any TSC code, decided as flake8 decides (per-file
+    ignores aside, which flake8 applies afterwards)."""
+    try:
+        from tscrun.diagnostics import CODES
+
+        # flake8 ships no type information; the module is only ever used here.
+        style_guide: Any = importlib.import_module("flake8.style_guide")
+        engine = style_guide.DecisionEngine(options)
+        selected = style_guide.Decision.Selected
+        return any(engine.decision_for(code) is selected for code in CODES)
+    except Exception:  # noqa: BLE001 - an unknown flake8: check rather than guess
+        return True
+
+
 def _discover(filename: str) -> Path | None:
     folder = Path(filename).absolute().parent if filename not in ("-", "stdin") else Path.cwd()
     if folder not in _DISCOVERED:
@@ -85,6 +101,8 @@ class TscrunChecker:
     name = "tscrun"
     version = "0.1.0"
     config_option: str | None = None
+    enabled = True
+    """False when flake8's --select/--ignore leave none of our codes to report."""
 
     def __init__(self, tree: ast.Module, filename: str, lines: Sequence[str]) -> None:
         self.tree = tree
@@ -102,6 +120,7 @@ class TscrunChecker:
     def parse_options(cls, options: argparse.Namespace) -> None:
         value = getattr(options, "tscrun_config", None)
         cls.config_option = value or None
+        cls.enabled = _selected_by_flake8(options)
 
     def _config_path(self) -> Path | ConfigError:
         explicit = self.config_option or os.environ.get(ENV_VAR)
@@ -128,6 +147,8 @@ class TscrunChecker:
             yield (1, 0, text, type(self))
 
     def _run(self) -> Iterator[Result]:
+        if not self.enabled:
+            return  # `flake8 --select F`: flake8 would discard everything we report
         text = "".join(self.lines)
         emits = may_call_emit(text)
         if not emits and "def " not in text:

@@ -92,3 +92,13 @@ def test_demo_app() -> None:
         "functions/api/signup_page.py:6:23: TSC001",
         "functions/subscribers/send_welcome_email.py:9:25: TSC202",
     ]
+
+
+def test_plugin_follows_flake8_selection() -> None:
+    # Codes flake8 would discard are not computed at all (this keeps `flake8 --select F` fast).
+    for argv in (["--select", "F"], ["--extend-ignore", "TSC"], ["--select", "E,TSC1"]):
+        proc = run([tool("flake8"), *argv, "app/api/orders.py"], cwd=PROJECT)
+        codes = {line.split(": ")[1].split()[0] for line in proc.stdout.splitlines()}
+        tsc = {c for c in codes if c.startswith("TSC")}
+        expected = {"TSC101", "TSC102", "TSC103", "TSC104", "TSC105"} if "E,TSC1" in argv else set()
+        assert tsc == expected, argv
