@@ -81,11 +81,12 @@ _RUNNING, _THREAD, _WAITING = "running", "in a worker thread", "waiting to retry
 class _Delivery:
     """One subscriber's delivery of one event, while it is still in flight."""
 
-    __slots__ = ("attempt", "context", "due", "event", "finished", "future", "stage", "sub",
-                 "task", "timer")
+    __slots__ = ("attempt", "context", "due", "event", "finished", "future", "owner", "stage",
+                 "sub", "task", "timer")
 
-    def __init__(self, sub: _Subscriber, event: Event[Any], attempt: int,
+    def __init__(self, owner: Dispatcher, sub: _Subscriber, event: Event[Any], attempt: int,
                  context: contextvars.Context, stage: str) -> None:
+        self.owner = owner
         self.sub = sub
         self.event = event
         self.attempt = attempt
@@ -96,6 +97,10 @@ class _Delivery:
         self.timer: asyncio.TimerHandle | None = None
         self.future: ThreadFuture[Any] | None = None
         self.due = 0.0
+
+    def __call__(self, task: asyncio.Task[Any]) -> None:
+        # The delivery is its own task-done callback: no partial per delivery.
+        self.owner._task_done(self, task)
 
     def done_in_thread(self) -> bool:
         """A thread handler that succeeded, though no loop was left to hear about it."""
@@ -114,17 +119,25 @@ async def _await(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
 
 
-def _start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any],
-                context: contextvars.Context) -> asyncio.Task[Any]:
-    """A task for one delivery; on 3.12+ an eager one.
+StartTask = Callable[[Coroutine[Any, Any, Any], contextvars.Context], "asyncio.Task[Any]"]
 
-    An eager task runs its handler at once, up to the first suspension, and
-    one that finishes there is never scheduled at all: most handlers cost no
-    more than a call. A loop with its own task factory keeps it (lazy tasks).
+
+def _task_starter(loop: asyncio.AbstractEventLoop) -> StartTask:
+    """How to start one delivery's task on ``loop``.
+
+    On a stock asyncio loop without a task factory, ``loop.create_task`` would
+    only wrap ``asyncio.Task(...)``, so the task is built directly; on 3.12+ it
+    is an eager task, which runs its handler at once up to the first
+    suspension and is never scheduled at all if it finishes there. Any other
+    loop (uvloop, a loop with a task factory) gets ``loop.create_task``.
     """
-    if sys.version_info >= (3, 12) and loop.get_task_factory() is None:
-        return asyncio.Task(coro, loop=loop, context=context, eager_start=True)
-    return loop.create_task(coro, context=context)
+    if type(loop).create_task is not asyncio.BaseEventLoop.create_task or \
+            loop.get_task_factory() is not None:
+        return lambda coro, context: loop.create_task(coro, context=context)
+    if sys.version_info >= (3, 12):
+        return lambda coro, context: asyncio.Task(coro, loop=loop, context=context,
+                                                  eager_start=True)
+    return lambda coro, context: asyncio.Task(coro, loop=loop, context=context)
 
 
 class Dispatcher:
@@ -163,6 +176,7 @@ class Dispatcher:
         self._waiters: list[asyncio.Future[None]] = []
         self._dead: list[DeadLetter] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._start_task: StartTask = _no_loop
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
         _alive.add(self)
@@ -346,14 +360,13 @@ class Dispatcher:
                 self._delivered()  # a wrapper that returned a plain value: it is done
                 return
             result = _await(result)
-        assert self._loop is not None
-        delivery = _Delivery(sub, event, attempt, context, _RUNNING)
-        task = delivery.task = _start_task(self._loop, result, context)
+        delivery = _Delivery(self, sub, event, attempt, context, _RUNNING)
+        task = delivery.task = self._start_task(result, context)
         if task.done():  # an eager task that finished without suspending
             self._task_done(delivery, task)
             return
         self._live.add(delivery)
-        task.add_done_callback(functools.partial(self._task_done, delivery))
+        task.add_done_callback(delivery)
 
     def _task_done(self, delivery: _Delivery, task: asyncio.Task[Any]) -> None:
         self._live.discard(delivery)
@@ -376,7 +389,7 @@ class Dispatcher:
                       context: contextvars.Context) -> None:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(thread_name_prefix="tscrun-handler")
-        delivery = _Delivery(sub, event, attempt, context, _THREAD)
+        delivery = _Delivery(self, sub, event, attempt, context, _THREAD)
         self._live.add(delivery)
         future = delivery.future = self._pool.submit(context.run, sub.handler, event)
         future.add_done_callback(functools.partial(self._thread_finished, delivery))
@@ -419,7 +432,7 @@ class Dispatcher:
         logger.warning('subscriber "%s" failed on event "%s" (id %s), attempt %d of %d: %r; '
                        "retrying in %g s", sub.name, event.type, event.id, attempt,
                        self._max_attempts, exc, delay)
-        delivery = _Delivery(sub, event, attempt + 1, context, _WAITING)
+        delivery = _Delivery(self, sub, event, attempt + 1, context, _WAITING)
         delivery.due = time.monotonic() + delay
         delivery.timer = self._loop.call_later(delay, self._retry, delivery)
         self._live.add(delivery)
@@ -462,6 +475,7 @@ class Dispatcher:
             raise TscrunError("this dispatcher is delivering events on another running event "
                               "loop; use one dispatcher per event loop")
         self._loop = loop
+        self._start_task = _task_starter(loop)
         self._waiters = []  # futures of the old loop can never be awaited again
         self._flush_scheduled = False
         if old is not None and self._pending:
@@ -536,6 +550,10 @@ def _report_unfinished() -> None:
                          "first (await drain() or close() before the event loop ends): %s",
                          len(unfinished), "y" if len(unfinished) == 1 else "ies", ", ".join(f'"{event.type}" (id {event.id}) to '
                                                     f'"{sub}"' for sub, event in unfinished))
+
+
+def _no_loop(coro: Coroutine[Any, Any, Any], context: contextvars.Context) -> asyncio.Task[Any]:
+    raise RuntimeError("the dispatcher is not bound to an event loop yet")
 
 
 def _check_mapping(event: str, data: object) -> None:

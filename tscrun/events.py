@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,18 +28,11 @@ __all__ = ["Event", "configure", "emit", "get_dispatcher"]
 T = TypeVar("T")
 
 # Ids only need to be unique, not secret: a random per-process prefix plus a
-# counter is unique across processes in practice and costs a fraction of uuid4
-# on the emit hot path.
+# counter is unique across processes in practice. Event stores just the counter
+# and the epoch time; ``id`` and ``timestamp`` are formatted only when read, so
+# an emit pays for neither a uuid4 nor a datetime.
 _ID_PREFIX = os.urandom(6).hex()
 _ID_COUNTER = itertools.count(1)
-
-
-def _new_id() -> str:
-    return f"{_ID_PREFIX}-{next(_ID_COUNTER):x}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +41,25 @@ class Event(Generic[T]):
 
     ``type`` is the configured event name, ``data`` the payload given to
     ``emit``. Every subscriber (and every retry) of one emit sees the same
-    ``id`` and ``timestamp`` (UTC), so handlers can deduplicate on ``id``.
+    ``id`` and ``timestamp``, so handlers can deduplicate on ``id``.
     """
 
     type: str
     data: T
-    id: str = field(default_factory=_new_id)
-    timestamp: datetime = field(default_factory=_now)
+    seq: int = field(default_factory=_ID_COUNTER.__next__)
+    """Position of this event among those created in this process."""
+    created: float = field(default_factory=time.time)
+    """When it was emitted, in seconds since the epoch."""
+
+    @property
+    def id(self) -> str:
+        """Unique id of the event, e.g. ``"3f9a1c0b7d2e-1a"``."""
+        return f"{_ID_PREFIX}-{self.seq:x}"
+
+    @property
+    def timestamp(self) -> datetime:
+        """When it was emitted (UTC)."""
+        return datetime.fromtimestamp(self.created, UTC)
 
 
 _default: Dispatcher | None = None
