@@ -126,6 +126,10 @@ class Catalog:
         self.config = config
         self.index = ModuleIndex(config)
         self._tds: dict[tuple[str, str], TypedDictType | Missing | None | _InProgress] = {}
+        # answers of the public queries; cleared when files change
+        self._payloads: dict[str, TypedDictType | Missing | None] = {}
+        self._by_qualname: dict[str, TypedDictType | None] = {}
+        self._constants: dict[str, str | None] = {}
 
     @classmethod
     def for_config(cls, config: Config) -> Catalog:
@@ -140,12 +144,20 @@ class Catalog:
         """Re-read files changed on disk (every public query does this first)."""
         if self.index.refresh():
             self._tds.clear()
+            self._payloads.clear()
+            self._by_qualname.clear()
+            self._constants.clear()
 
     # --- public queries ----------------------------------------------------------
 
     def payload_type(self, event: str) -> TypedDictType | Missing | None:
         """The payload TypedDict of a configured event."""
         self.refresh()
+        if event not in self._payloads:
+            self._payloads[event] = self._payload_type(event)
+        return self._payloads[event]
+
+    def _payload_type(self, event: str) -> TypedDictType | Missing | None:
         ev = self.config.events.get(event)
         if ev is None:
             return None
@@ -167,8 +179,10 @@ class Catalog:
     def typed_dict(self, qualname: str) -> TypedDictType | None:
         """The TypedDict a dotted name refers to, following imports and re-exports."""
         self.refresh()
-        td = self._typed_dict_of(self.index.resolve_qualname(qualname), qualname)
-        return td if isinstance(td, TypedDictType) else None
+        if qualname not in self._by_qualname:
+            td = self._typed_dict_of(self.index.resolve_qualname(qualname), qualname)
+            self._by_qualname[qualname] = td if isinstance(td, TypedDictType) else None
+        return self._by_qualname[qualname]
 
     def typed_dict_symbol(self, sym: Symbol) -> TypedDictType | None:
         td = self._typed_dict_of(sym, "")
@@ -177,6 +191,11 @@ class Catalog:
     def constant(self, qualname: str) -> str | None:
         """A module-level ``str`` constant (plain or Final) of a project module."""
         self.refresh()
+        if qualname not in self._constants:
+            self._constants[qualname] = self._constant(qualname)
+        return self._constants[qualname]
+
+    def _constant(self, qualname: str) -> str | None:
         sym = self.index.resolve_qualname(qualname)
         if sym is None and "." in qualname:
             # a class attribute: ``Topics.USER_REGISTERED``

@@ -267,30 +267,47 @@ class ModuleIndex:
         self.config = config
         self._files: dict[str, Path | None] = {}
         self._modules: dict[Path, tuple[tuple[int, int] | None, ModuleInfo | None]] = {}
+        self._folders: dict[Path, tuple[int, int] | None] = {}
         self.generation = 0
         """Bumped whenever a file changed; derived caches key on it."""
 
     def refresh(self) -> bool:
-        """Forget files that changed, appeared or vanished. True if anything did."""
-        changed = False
-        for path, (key, _info) in list(self._modules.items()):
-            if _stat_key(path) != key:
-                del self._modules[path]
-                changed = True
-        for name, file in list(self._files.items()):
-            if file is None and self.config.module_file(name) is not None:
-                changed = True
-            if file is not None and not file.is_file():
-                changed = True
+        """Forget everything if a file read changed, or a file appeared or vanished.
+
+        Cheap enough to run before every query: it stats the parsed files and the
+        folders that module lookups looked into (creating, deleting or renaming a
+        file changes its folder's mtime). True if anything changed.
+        """
+        changed = any(_stat_key(path) != key for path, (key, _info) in self._modules.items())
+        changed = changed or any(_stat_key(folder) != key
+                                 for folder, key in self._folders.items())
         if changed:
             self._files.clear()
+            self._modules.clear()
+            self._folders.clear()
             self.generation += 1
         return changed
 
     def file(self, name: str) -> Path | None:
         if name not in self._files:
-            self._files[name] = self.config.module_file(name) if name else None
+            found = self.config.module_file(name) if name else None
+            self._files[name] = found
+            self._watch(name)
         return self._files[name]
+
+    def _watch(self, name: str) -> None:
+        """Remember the folders whose content decides where ``name`` is found."""
+        for root in self.config.source_roots:
+            folder = root
+            for part in name.split("."):
+                if folder not in self._folders:
+                    self._folders[folder] = _stat_key(folder)
+                folder = folder / part
+                if not folder.is_dir():
+                    break
+            else:
+                if folder not in self._folders:
+                    self._folders[folder] = _stat_key(folder)  # pkg/__init__.py lives here
 
     def exists(self, name: str) -> bool:
         return self.file(name) is not None
