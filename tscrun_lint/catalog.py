@@ -126,6 +126,7 @@ class Catalog:
         self.config = config
         self.index = ModuleIndex(config)
         self._tds: dict[tuple[str, str], TypedDictType | Missing | None | _InProgress] = {}
+        self._aliases: dict[tuple[str, str], Type | None] = {}
         # answers of the public queries; cleared when files change
         self._payloads: dict[str, TypedDictType | Missing | None] = {}
         self._by_qualname: dict[str, TypedDictType | None] = {}
@@ -144,6 +145,7 @@ class Catalog:
         """Re-read files changed on disk (every public query does this first)."""
         if self.index.refresh():
             self._tds.clear()
+            self._aliases.clear()
             self._payloads.clear()
             self._by_qualname.clear()
             self._constants.clear()
@@ -534,7 +536,13 @@ class Catalog:
                 if isinstance(b.annotation, cst.Name | cst.Attribute) else None
             if ann != External("typing.TypeAlias"):
                 return ANY
-        return self.eval_type(self.module_resolver(sym.module), b.node, depth + 1)
+        key = (sym.module.name, sym.name)
+        if key in self._aliases:
+            return self._aliases[key] or ANY  # None: a recursive alias refers to itself
+        self._aliases[key] = None
+        result = self.eval_type(self.module_resolver(sym.module), b.node, depth + 1)
+        self._aliases[key] = result
+        return result
 
     def _subscript_type(self, resolver: Resolver, expr: cst.Subscript, depth: int) -> Type:
         base = resolver(expr.value)

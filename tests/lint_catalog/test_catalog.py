@@ -76,6 +76,14 @@ def test_functional_syntax_through_reexports(catalog: Catalog) -> None:
         "payment.refunded")
 
 
+def test_aliases_including_a_recursive_one(catalog: Catalog) -> None:
+    # JSON refers to itself: inner references are Any (accepting), never endless
+    assert shape(catalog.payload_type("stamp.made")) == {
+        "at": "str, required",
+        "body": "dict[str, Any] | list[Any] | str | int | float | bool | None, required",
+        "currency": "Literal['EUR', 'USD'], required"}
+
+
 def test_recursive_typed_dict(catalog: Catalog) -> None:
     tree = catalog.payload_type("tree.grown")
     assert shape(tree) == {"name": "str, required", "children": "list[Tree], required",
