@@ -63,6 +63,8 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
      [("TSC103", '"X"')]),
     ("spread of unknown content: no missing keys, wrong values still",
      'emit("user.registered", {**g(), "id": 1})', [("TSC103", "1})")]),
+    ("spread of an Any adds no keys, as mypy sees it",
+     'emit("user.registered", {**anyv, "id": "u1"})', [("TSC101", "{**anyv")]),
     ("spread of a TypedDict: its keys count, its extra keys do not belong",
      'emit("user.registered", {**verified, "name": "Ann"})', [("TSC102", "verified,")]),
     ("spread of a TypedDict with everything",
