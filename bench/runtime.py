@@ -164,7 +164,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer events")
     args = parser.parse_args()
-    n, reps = (2_000, 3) if args.quick else (20_000, 7)
+    n, reps = (2_000, 3) if args.quick else (20_000, 9)
     with tempfile.TemporaryDirectory() as tmp:
         write_project(Path(tmp))
         runs = make_runs(Path(tmp))
