@@ -3,11 +3,12 @@
 An emit site never imports the TypedDict it is checked against (``emit("x", {...})``
 names no type), so mypy would not know the two are linked:
 
-* ``get_additional_deps`` adds every payload module to each project module that
-  imports ``tscrun``. That puts the TypedDicts in the build, makes mypy analyse
-  them before the emit sites (a lookup would otherwise find nothing), and makes
-  an emit site's cache stale when a TypedDict changes. Modules that reach emit
-  through another project module depend on it through that module.
+* ``get_additional_deps`` adds every payload module to each module of the
+  project (but the payload modules themselves). That puts the TypedDicts in the
+  build, makes mypy analyse them before the emit sites (a lookup would
+  otherwise find nothing), and makes an emit site's cache stale when a
+  TypedDict changes. Any project module may emit, even one that never imports
+  ``tscrun`` (``await self.bus.emit(...)``), so none is left out.
 * Under ``dmypy``, fine-grained dependencies decide what is re-checked after an
   edit; :func:`record_fine_grained_dependency` ties the function holding an emit
   call to the TypedDict's trigger, the way mypy's semantic-analysis plugins do
@@ -17,16 +18,14 @@ names no type), so mypy would not know the two are linked:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 
 from mypy.build import PRI_LOW
 from mypy.checker import TypeChecker
-from mypy.nodes import Import, ImportAll, ImportFrom, MypyFile
+from mypy.nodes import MypyFile
 from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface
 from mypy.server.trigger import make_trigger
 
-from mypy_plugin.fullnames import RUNTIME_PACKAGE
 from mypy_plugin.project import Project
 
 _SUFFIXES = (".py", ".pyi", os.sep + "__init__.py", os.sep + "__init__.pyi")
@@ -49,7 +48,8 @@ class PayloadDependencies:
     def of(self, file: MypyFile) -> list[tuple[int, str, int]]:
         """``file``'s extra dependencies, as ``get_additional_deps`` wants them."""
         project = self._project
-        if project.config is None or not _imports_runtime(file) or not project.governs(file.path):
+        if (project.config is None or file.fullname in project.payload_modules
+                or not project.governs(file.path)):
             return []
         bases = _search_bases(file, self._options)
         modules = self._findable.get(bases)
@@ -57,19 +57,6 @@ class PayloadDependencies:
             modules = tuple(m for m in sorted(project.payload_modules) if _findable(m, bases))
             self._findable[bases] = modules
         return [(PRI_LOW, module, -1) for module in modules if module != file.fullname]
-
-
-def _imports_runtime(file: MypyFile) -> bool:
-    for imp in file.imports:
-        if isinstance(imp, Import):
-            ids: Iterable[str] = (name for name, _ in imp.ids)
-        elif isinstance(imp, (ImportFrom, ImportAll)) and not imp.relative:
-            ids = (imp.id,)
-        else:
-            continue
-        if any(i == RUNTIME_PACKAGE or i.startswith(RUNTIME_PACKAGE + ".") for i in ids):
-            return True
-    return False
 
 
 def _search_bases(file: MypyFile, options: Options) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Final
 
-RUNTIME_PACKAGE: Final = "tscrun"
 EMIT_FUNCTION: Final = "tscrun.events.emit"
 DISPATCHER_CLASS: Final = "tscrun.dispatcher.Dispatcher"
 EMIT_METHOD: Final = "emit"

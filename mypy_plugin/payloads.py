@@ -42,11 +42,14 @@ def find_payload(event: EventConfig, config: Config,
     fullname = f"{target.module}.{target.attr}"
     hint = "" if target.explicit else (
         "; define it there or name the event's TypedDict under [events.types]")
-    if modules(target.module) is None:
+    module = modules(target.module)
+    if module is None:
         if config.module_file(target.module) is None:
             return MissingPayload(f'module "{target.module}" not found under the source roots '
                                   f'(looking for "{target}"){hint}', fullname)
         return None  # it exists but mypy does not see it: not for us to judge
+    if not module.names:
+        return None  # parsed but not analysed yet (no dependency led here): undecidable
     symbol = lookup(fullname)
     if symbol is None or symbol.node is None:
         return MissingPayload(f'module "{target.module}" has no "{target.attr}"{hint}', fullname)
