@@ -58,6 +58,8 @@ async def run_events() -> None:
 
     print("> users.post(...) emits user.registered")
     created = await users.post({"name": "Ada", "email": "ada@example.com"})
+    # drain after each step so the handlers' lines print under the step that caused them
+    await dispatcher.drain()
     print("> users.verify(...) emits user.verified")
     await users.verify(created["id"], "ada@example.com")
     await dispatcher.drain()
