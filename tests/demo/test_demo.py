@@ -22,7 +22,7 @@ def test_demo_script_finds_the_docs_mistakes_and_runs_the_events() -> None:
         assert (f'{tool_prefix}functions/api/signup_page.py:6:23: TSC001 unknown event "user-registered"; '
                 'did you mean "user.registered"?') in out
         assert f"{tool_prefix}functions/api/orders.py:5:35: TSC101" in out
-        assert f"{tool_prefix}functions/subscribers/send_welcome_email.py:9:25: TSC202" in out
+        assert f"{tool_prefix}functions/subscribers/send_welcome_email.py:11:25: TSC202" in out
     assert "pyproject.toml:18:49: TSC301" in out
     # mypy with the plugin agrees, in mypy's own words
     assert 'functions/api/orders.py:5: error: Missing key "total" for TypedDict "OrderCompletedEvent"' in out

@@ -178,7 +178,7 @@ def test_demo_app_reports_exactly_the_documented_mistakes() -> None:
         'missing required key(s) "total" of "OrderCompletedEvent"\n'
         'fixtures/demo_app/functions/api/signup_page.py:6:23: TSC001 unknown event '
         '"user-registered"; did you mean "user.registered"?\n'
-        'fixtures/demo_app/functions/subscribers/send_welcome_email.py:9:25: TSC202 handler of '
+        'fixtures/demo_app/functions/subscribers/send_welcome_email.py:11:25: TSC202 handler of '
         'subscriber "send-welcome-email" does not accept "user.verified" (UserVerifiedEvent), which '
         'the subscriber receives; annotate it Event[UserRegisteredEvent | UserVerifiedEvent]\n'
         'fixtures/demo_app/pyproject.toml:18:49: TSC301 event "payment.succeeded" has no payload '

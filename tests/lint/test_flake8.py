@@ -90,7 +90,7 @@ def test_demo_app() -> None:
             for line in _flake8_lines(proc.stdout)] == [
         "functions/api/orders.py:5:35: TSC101",
         "functions/api/signup_page.py:6:23: TSC001",
-        "functions/subscribers/send_welcome_email.py:9:25: TSC202",
+        "functions/subscribers/send_welcome_email.py:11:25: TSC202",
     ]
 
 
