@@ -63,9 +63,19 @@ class ModuleContext:
         field(default_factory=dict, repr=False)
     _mutated: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
     _root: cst.Module | None = field(default=None, repr=False)
+    _narrowed: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
     _conditionals: dict[tuple[cst.CSTNode, str], tuple[frozenset[cst.CSTNode],
                                                        frozenset[cst.CSTNode]]] = \
         field(default_factory=dict, repr=False)
+
+    def narrowed_names(self, owner: cst.CSTNode) -> frozenset[str]:
+        """Names that appear, anywhere in ``owner``, where mypy may narrow their type."""
+        found = self._narrowed.get(owner)
+        if found is None:
+            collector = _NarrowingCollector()
+            owner.visit(collector)
+            found = self._narrowed[owner] = frozenset(collector.names)
+        return found
 
     def conditionals(self, owner: cst.CSTNode, name: str
                      ) -> tuple[frozenset[cst.CSTNode], frozenset[cst.CSTNode]]:
@@ -561,6 +571,8 @@ class _Judge:
             return self.context_free(expr.value, t, key, td, depth + 1)
         if isinstance(expr, cst.IfExp):
             return self.conditional(expr, lambda e: self.value(e, t, key, td, depth + 1))
+        if isinstance(expr, cst.Name) and expr.value not in ("True", "False", "None"):
+            return self.declared_value(expr, t, key, td)
         if isinstance(t, UnionType):
             return self.union_value(expr, t, key, td, depth)
         if isinstance(t, TypedDictType):
@@ -778,6 +790,22 @@ class _Judge:
         t = self.annotation_type(bound[1])
         return t if isinstance(t, TypedDictType) else None
 
+    def declared_value(self, expr: cst.Name, t: Type, key: str, td: TypedDictType) -> Verdict:
+        """A value that is a name: judged by its declared type, when nothing narrowed it."""
+        bound = self.binding(expr)
+        if bound is None or bound[1] is None:
+            return UNKNOWN  # unannotated: mypy infers its type from code we do not follow
+        scope = self.ctx.scopes.get(expr)
+        assignments = list(scope[expr.value]) if scope is not None else []
+        owner = self.ctx.scope_node(assignments[0].scope) if len(assignments) == 1 else None
+        if owner is None or expr.value in self.ctx.narrowed_names(owner):
+            return UNKNOWN  # ``if isinstance(x, ...)``, ``if x``... may have narrowed it
+        declared = self.annotation_type(bound[1])
+        fits = is_subtype(declared, t)
+        if fits is False:
+            return self.wrong(expr, t, key, td, describe(declared))
+        return OK if fits else UNKNOWN
+
     def declared_any(self, expr: cst.BaseExpression) -> bool:
         """Is ``expr`` a name declared (annotated) as exactly ``typing.Any``?"""
         if not isinstance(expr, cst.Name):
@@ -823,7 +851,9 @@ class _Judge:
             return None
         if isinstance(a.node, cst.Param):
             ann = a.node.annotation
-            return (None, ann.annotation) if ann is not None else None
+            if ann is None or a.node.star in ("*", "**"):
+                return None  # ``*args: T`` is a tuple of T, ``**kw: T`` a dict of T
+            return (None, ann.annotation)
         if not isinstance(a.node, cst.Name):
             return None
         owner = self.ctx.scope_node(a.scope)
@@ -846,6 +876,66 @@ class _Judge:
         if found is None:
             found = self.ctx._mutated[owner] = _collect_mutated(owner)
         return name.value in found
+
+
+_NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "type", "len", "hasattr"})
+
+
+class _NarrowingCollector(cst.CSTVisitor):
+    """Names that appear where mypy may narrow them: tests of if/while/assert/conditional
+    expressions and comprehension filters, ``and``/``or``/``not``, comparisons, ``match``
+    subjects, and arguments of isinstance-like calls (TypeGuards included, as any call
+    inside a test)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def _collect(self, node: cst.CSTNode | None) -> None:
+        if node is None:
+            return
+        collector = _NameCollector()
+        node.visit(collector)
+        self.names.update(collector.names)
+
+    def visit_If(self, node: cst.If) -> None:
+        self._collect(node.test)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._collect(node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._collect(node.test)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self._collect(node.test)
+
+    def visit_CompIf(self, node: cst.CompIf) -> None:
+        self._collect(node.test)
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        self._collect(node)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        self._collect(node)
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        if isinstance(node.operator, cst.Not):
+            self._collect(node)
+
+    def visit_Match(self, node: cst.Match) -> None:
+        self._collect(node.subject)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value in _NARROWING_CALLS:
+            self._collect(node)
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
 
 
 class _ConditionalCollector(cst.CSTVisitor):

@@ -85,6 +85,10 @@ PARAMS = {"flat": "Flat", "twin": "FlatTwin", "loose": "FlatLoose", "flt": "Flat
           "narrow": "FrozenNarrow", "point": "Point", "partial": "Partial", "tree": "Tree",
           "twin_tree": "TreeTwin", "wide": "FrozenWide"}
 UNDECIDABLE = ["anyv", "anyv.attr", "g()", "anyv[0]", "anyv['k']"]
+# Parameters of plain declared types: a value naming one is judged by its declaration.
+TYPED_NAMES = {"sv": "str", "iv": "int", "fv": "float", "bv": "bool", "ov": "Optional[str]",
+               "lv": "list[int]", "lit_v": 'Literal["low"]', "line_v": "Line",
+               "lines_v": "list[Line]", "u_v": "int | str"}
 
 
 class Gen:
@@ -100,10 +104,12 @@ class Gen:
         r = self.rng.random()
         if r < 0.04:
             return self.rng.choice(UNDECIDABLE)
-        if r < 0.07:
+        if r < 0.055:
+            return self.rng.choice(list(TYPED_NAMES))
+        if r < 0.085:
             self.walrus += 1
             return f"(w{self.walrus} := {self.value(t, bad, depth)})"
-        if r < 0.11:
+        if r < 0.125:
             return f"({self.value(t, bad, depth)} if c else {self.value(t, self.rng.random() < 0.5, depth)})"
         kind = t if isinstance(t, str) else t[0]  # type: ignore[index]
         v = (self.bad if bad else self.good)(kind, t, depth)
@@ -288,9 +294,9 @@ class Case:
 
 def generate(rng: random.Random, count: int) -> tuple[str, list[Case]]:
     gen = Gen(rng)
-    params = ", ".join(f"{p}: {t}" for p, t in PARAMS.items())
+    params = ", ".join(f"{p}: {t}" for p, t in [*PARAMS.items(), *TYPED_NAMES.items()])
     lines = [
-        "from typing import Any",
+        "from typing import Any, Literal, Optional",
         "from shapes import (Child, Colls, Flat, FlatFloat, FlatLoose, FlatTwin, FrozenNarrow,",
         "                    FrozenWide, GrandChild, Line, Mixed, Nested, Order, Partial, Tree,",
         "                    TreeTwin)",

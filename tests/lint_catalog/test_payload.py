@@ -38,7 +38,8 @@ def g() -> Any: ...
 
 
 def case(c: bool, anyv: Any, s: str, verified: UserVerifiedEvent, registered: UserRegisteredEvent,
-         admin: AdminProfile, drifted: DriftedProfile, raw, lines: list[OrderLine]) -> None:
+         admin: AdminProfile, drifted: DriftedProfile, raw, lines: list[OrderLine], n: int,
+         maybe: str | None, *more: UserVerifiedEvent, **named: str) -> None:
 """
 
 OK_USER = '"id": "u1", "name": "Ann", "email": "a@x"'
@@ -139,6 +140,15 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
      'emit("user.registered", {s: "x", "id": "u1"})', []),
     ("repeated key: the last value counts",
      f'emit("user.registered", {{{OK_USER}, "age": "x", "age": 3}})', []),
+    ("star parameters are a tuple and a dict",
+     'emit("user.registered", more)\nemit("user.registered", named)', []),
+    ("names with declared types",
+     'emit("user.registered", {"id": s, "name": n, "email": maybe, "age": n})\n'
+     'emit("order.completed", {"orderId": s, "total": n, "lines": lines, "coupon": lines})',
+     [("TSC103", "n, "), ("TSC103", "maybe"), ("TSC103", "lines}")]),
+    ("names that may be narrowed are not judged",
+     'if isinstance(maybe, str):\n    emit("user.registered", {"id": maybe, "name": "A", '
+     '"email": maybe})', []),
     ("values read from elsewhere are not judged",
      'emit("user.registered", {"id": anyv.id, "name": anyv["n"], "email": s})', []),
 ]
