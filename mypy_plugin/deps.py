@@ -83,8 +83,12 @@ def _findable(module: str, bases: tuple[str, ...]) -> bool:
 
 def record_fine_grained_dependency(api: CheckerPluginInterface, fullname: str) -> None:
     """Re-check the function around the current emit call under dmypy when ``fullname`` changes."""
+    # Only fine-grained runs (dmypy, or mypy writing a cache for it) read these.
     # Only the real type checker keeps the module tree and the current target;
     # anything else (a future API) just loses the daemon refinement.
+    options = api.options
+    if not (options.fine_grained_incremental or options.cache_fine_grained):
+        return
     if isinstance(api, TypeChecker):
         target = api.tscope.current_target()
         api.tree.plugin_deps.setdefault(make_trigger(fullname), set()).add(target)
