@@ -68,7 +68,7 @@ class Project:
         root = str(self.config.root) if self.config is not None else os.getcwd()
         return _inside(root, path)
 
-    @property
+    @functools.cached_property
     def payload_modules(self) -> frozenset[str]:
         if self.config is None:
             return frozenset()
