@@ -21,14 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.helpers.module import ModuleNameAndPackage
 from libcst.metadata import (
     CodeRange,
-    FullyQualifiedNameProvider,
     MetadataWrapper,
     PositionProvider,
     QualifiedName,
-    QualifiedNameProvider,
     Scope,
     ScopeProvider,
 )
@@ -39,6 +36,7 @@ from tscrun_lint.context import FileContext, ProjectContext
 from tscrun_lint.diagnostic import Diagnostic, Fix
 from tscrun_lint.fastpath import proves_clean
 from tscrun_lint.noqa import silenced
+from tscrun_lint.qualnames import LazyQualifiedNames
 from tscrun_lint.rules import RULES, Report, Rule
 from tscrun_lint.selection import Selector, select_all
 from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
@@ -65,6 +63,12 @@ class FileResult:
     fixed: str | None = None
     """The file's new text when safe fixes were asked for and apply."""
     source: Source | None = None
+    undecided: bool = False
+    """Asked with ``precise=False``: only libcst's precise path can decide this file."""
+
+
+class _NeedsPrecise(Exception):
+    pass
 
 
 def _at(path: Path, code: str, line: int, column: int, **fields: object) -> Diagnostic:
@@ -94,12 +98,15 @@ def check_path(path: Path, state: State, selection: Selector = select_all,
 
 def check_text(path: Path, text: str, state: State, selection: Selector = select_all,
                fix: bool = False, lines: Sequence[str] | None = None,
-               handlers: bool = True, tree: ast.Module | None = None) -> FileResult:
+               handlers: bool = True, tree: ast.Module | None = None,
+               precise: bool = True) -> FileResult:
     """Check one module's text. ``lines`` may be given when the caller has them (flake8).
 
     ``handlers=False`` leaves out TSC202 (the runner checks handler files itself,
     whether or not they could call emit). ``tree`` is the module's ``ast`` when the
-    caller has it (flake8 does).
+    caller has it (flake8 does). ``precise=False`` stops before libcst: a file the
+    cheap checks cannot settle comes back ``undecided`` (the runner sends those to
+    worker processes).
     """
     result = FileResult(path)
     limit = sys.getrecursionlimit()
@@ -109,7 +116,9 @@ def check_text(path: Path, text: str, state: State, selection: Selector = select
         # the default 1000. Python-to-Python calls do not grow the C stack in 3.11+.
         sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
         result.diagnostics, result.fixed = _check(path, text, state, selection, fix, lines,
-                                                  handlers, tree)
+                                                  handlers, tree, precise)
+    except _NeedsPrecise:
+        result.undecided = True
     except RecursionError:
         result.diagnostics = [unreadable(path, "expressions nested too deeply to analyse")]
     except Exception as exc:  # noqa: BLE001 - a bug of ours must not stop the run nor hide the file
@@ -128,8 +137,8 @@ def _selected(diagnostics: Iterable[Diagnostic], selection: Selector) -> list[Di
 
 
 def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
-           lines: Sequence[str] | None, handlers: bool,
-           tree: ast.Module | None) -> tuple[list[Diagnostic], str | None]:
+           lines: Sequence[str] | None, handlers: bool, tree: ast.Module | None,
+           precise: bool) -> tuple[list[Diagnostic], str | None]:
     diagnostics: list[Diagnostic] = []
     if handlers and isinstance(state, ProjectContext):
         diagnostics.extend(check_handlers(path, state, selection))
@@ -147,6 +156,8 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
             clean = False
         if clean:
             return _unsilenced(diagnostics, text, lines), None
+    if not precise:
+        raise _NeedsPrecise
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -267,21 +278,13 @@ QualNames = Mapping[cst.CSTNode, Collection[QualifiedName]]
 
 def _metadata(module: cst.Module, path: Path, module_name: str | None
               ) -> tuple[MetadataWrapper, tuple[Scopes, QualNames]]:
-    """Scopes and fully qualified names (relative imports resolved against ``module_name``)."""
-    name = module_name or path.stem
-    package = name if path.stem == "__init__" else name.rpartition(".")[0]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True,
-                              cache={FullyQualifiedNameProvider: ModuleNameAndPackage(name, package)})
+    """Scopes, and fully qualified names on demand (relative imports resolved against
+    ``module_name``; a file outside the source roots keeps them relative)."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     scopes = wrapper.resolve(ScopeProvider)
-    try:
-        qualnames = wrapper.resolve(FullyQualifiedNameProvider)
-    except ImportError:
-        # A relative import above the top-level package (or a file outside the source
-        # roots): keep the names unresolved rather than guess; they match nothing.
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        scopes = wrapper.resolve(ScopeProvider)
-        qualnames = wrapper.resolve(QualifiedNameProvider)
-    return wrapper, (scopes, qualnames)
+    package = (module_name or "") if path.stem == "__init__" else \
+        (module_name or "").rpartition(".")[0]
+    return wrapper, (scopes, LazyQualifiedNames(scopes, module_name, package))
 
 
 class _Replace(cst.CSTTransformer):

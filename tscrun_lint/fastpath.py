@@ -55,45 +55,102 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.
            ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _binders(root: ast.AST) -> dict[str, list[ast.AST]] | None:
-    """Every binding of every name under ``root`` (all scopes); None for syntax left to libcst."""
-    found: dict[str, list[ast.AST]] = defaultdict(list)
-    for node in ast.walk(root):
-        if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Load):
-                found[node.id].append(node)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found[node.name].append(node)
-        elif isinstance(node, ast.arg):
-            found[node.arg].append(node)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                found[alias.asname or alias.name.partition(".")[0]].append(node)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            for name in node.names:
-                found[name].append(node)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
-            if node.name:
-                found[node.name].append(node)
-        elif isinstance(node, ast.MatchMapping):
-            if node.rest:
-                found[node.rest].append(node)
-        elif not isinstance(node, (ast.expr, ast.stmt)) and type(node).__name__ in (
-                "TypeVar", "ParamSpec", "TypeVarTuple") or type(node).__name__ == "TypeAlias":
+_SCOPE_TYPES = frozenset(_SCOPES)
+_DEF_TYPES = frozenset((ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+_IMPORT_TYPES = frozenset((ast.Import, ast.ImportFrom))
+_NEW_SYNTAX = frozenset(getattr(ast, n) for n in ("TypeAlias", "TypeVar", "ParamSpec",
+                                                  "TypeVarTuple") if hasattr(ast, n))
+
+
+class _Index:
+    """One walk over the module: every binding (with its scope) and every call (with its
+    scope). ``scope`` is the innermost function, lambda, class or comprehension node,
+    or None at module level."""
+
+    def __init__(self) -> None:
+        self.binders: dict[str, list[ast.AST]] = defaultdict(list)
+        self.scopes: dict[int, ast.AST | None] = {}
+        self.calls: list[tuple[ast.Call, ast.AST | None]] = []
+
+    def bind(self, name: str, node: ast.AST, scope: ast.AST | None) -> None:
+        self.binders[name].append(node)
+        self.scopes[id(node)] = scope
+
+    def local(self, name: str, scope: ast.AST) -> list[ast.AST]:
+        return [n for n in self.binders.get(name, ()) if self.scopes[id(n)] is scope]
+
+
+def _index(tree: ast.Module) -> _Index | None:
+    """None when the module uses syntax this module leaves to libcst."""
+    index = _Index()
+    bind = index.bind
+    stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, scope = pop()
+        kind = type(node)
+        if kind is ast.Name:
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                bind(node.id, node, scope)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Call:
+            index.calls.append((node, scope))  # type: ignore[arg-type]
+        elif kind is ast.arg:
+            bind(node.arg, node, scope)  # type: ignore[attr-defined]
+        elif kind in _DEF_TYPES:
+            bind(node.name, node, scope)  # type: ignore[attr-defined]
+        elif kind in _IMPORT_TYPES:
+            for alias in node.names:  # type: ignore[attr-defined]
+                bind(alias.asname or alias.name.partition(".")[0], node, scope)
+            continue
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            for name in node.names:  # type: ignore[attr-defined]
+                bind(name, node, scope)
+            continue
+        elif kind is ast.ExceptHandler or kind is ast.MatchAs or kind is ast.MatchStar:
+            if node.name:  # type: ignore[attr-defined]
+                bind(node.name, node, scope)  # type: ignore[attr-defined]
+        elif kind is ast.MatchMapping:
+            if node.rest:  # type: ignore[attr-defined]
+                bind(node.rest, node, scope)  # type: ignore[attr-defined]
+        elif kind in _NEW_SYNTAX:
             return None
-    return found
+        inner = node if kind in _SCOPE_TYPES else scope
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        push((item, inner))
+            elif isinstance(value, ast.AST):
+                push((value, inner))
+    return index
 
 
 class _Module:
     def __init__(self, tree: ast.Module, project: ProjectContext, module: str | None,
-                 is_package: bool, binders: dict[str, list[ast.AST]]) -> None:
+                 is_package: bool, index: _Index) -> None:
         self.tree = tree
         self.project = project
         self.config = project.config
         self.module = module
         self.is_package = is_package
-        self.binders = binders
+        self.index = index
+        self.binders = index.binders
         self.constants = _module_constants(tree)
+        # Answers of the catalog, asked once per module (each query checks its files).
+        self._constant: dict[str, str | None] = {}
+        self._payload: dict[str, object] = {}
+
+    def constant(self, qualname: str) -> str | None:
+        if qualname not in self._constant:
+            self._constant[qualname] = self.project.catalog.constant(qualname)
+        return self._constant[qualname]
+
+    def payload_type(self, event: str) -> object:
+        if event not in self._payload:
+            self._payload[event] = self.project.catalog.payload_type(event)
+        return self._payload[event]
 
     def once(self, name: str) -> ast.AST | None:
         nodes = self.binders.get(name, ())
@@ -145,7 +202,7 @@ class _Module:
             if isinstance(node, ast.Name):
                 return self.constants.get(expr.id)
         target = self.qualname(expr)
-        return self.project.catalog.constant(target) if target else None
+        return self.constant(target) if target else None
 
     def typed_dict(self, annotation: ast.expr) -> TypedDictType | None:
         target = self.qualname(annotation)
@@ -171,14 +228,6 @@ def _module_constants(tree: ast.Module) -> dict[str, str]:
     return found
 
 
-def _calls(node: ast.AST, function: ast.AST | None) -> Iterator[tuple[ast.Call, ast.AST | None]]:
-    """Every call with the innermost scope-making node around it (None: module level)."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.Call):
-            yield child, function
-        yield from _calls(child, child if isinstance(child, _SCOPES) else function)
-
-
 def _root(expr: ast.expr) -> str | None:
     while isinstance(expr, ast.Attribute):
         expr = expr.value
@@ -190,11 +239,12 @@ def proves_clean(tree: ast.Module, project: ProjectContext, module: str | None,
     """True only if the precise path would certainly report nothing for this module."""
     if module is not None and (module == "tscrun" or module.startswith("tscrun.")):
         return False  # tscrun's own package reaches emit through relative imports
-    binders = _binders(tree)
-    if binders is None or "*" in binders:
+    index = _index(tree)
+    if index is None or "*" in index.binders:
         return False
-    m = _Module(tree, project, module, is_package, binders)
-    for call, scope in _calls(tree, None):
+    binders = index.binders
+    m = _Module(tree, project, module, is_package, index)
+    for call, scope in index.calls:
         root = _root(call.func)
         if root is None or root not in binders:
             continue
@@ -235,7 +285,7 @@ def _emit_clean(call: ast.Call, scope: ast.AST | None, m: _Module) -> bool:
         return False
     if payload is None:
         return True
-    expected = m.project.catalog.payload_type(event)
+    expected = m.payload_type(event)
     if not isinstance(expected, TypedDictType):
         return True  # nothing to judge against (TSC301 is the config's finding)
     if isinstance(payload, ast.Dict):
@@ -249,10 +299,10 @@ def _annotated_variable_clean(name: str, function: ast.FunctionDef | ast.AsyncFu
                               expected: TypedDictType, m: _Module) -> bool:
     """A payload variable bound once in its function: a parameter annotated with the event's
     TypedDict, or ``x: ThatTypedDict = {...}`` with a clean display (as the judge sees it)."""
-    local = _binders(function)
-    if local is None or len(local.get(name, ())) != 1:
+    local = m.index.local(name, function)
+    if len(local) != 1:
         return False  # also rejects `global x` / `nonlocal x` (they count as bindings)
-    (node,) = local[name]
+    (node,) = local
     args = function.args
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     if isinstance(node, ast.arg):

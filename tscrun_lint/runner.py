@@ -33,9 +33,10 @@ EXCLUDED_DIRS = frozenset({
     "__pycache__", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
     "site-packages", "venv",
 })
-# Below this many files to parse, starting workers costs more than it saves.
-POOL_MIN_FILES = 48
-_CHUNK = 16
+# Below this many files for libcst's precise path (~20-60 ms each), starting workers
+# costs more than it saves.
+POOL_MIN_FILES = 16
+_CHUNK = 4
 
 
 class UsageError(Exception):
@@ -249,9 +250,17 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
             continue
         emits = may_call_emit(source.text)
         if emits:
-            projects.config(config_path)  # a broken config stops the run (exit 2)
-            sources[path] = source
-            pending.append((path, source.text, config_path, select, ignore, options.fix))
+            # The cheap checks run here; libcst's precise path, for what they cannot
+            # settle, runs below (on worker processes when there is enough of it).
+            from tscrun_lint.engine import check_text
+            result = check_text(path, source.text, projects.project(config_path),
+                                Selection(select, ignore), fix=options.fix, handlers=False,
+                                precise=False)
+            if result.undecided:
+                sources[path] = source
+                pending.append((path, source.text, config_path, select, ignore, options.fix))
+            else:
+                outcome.diagnostics.extend(result.diagnostics)
         if projects.is_handler_file(path, config_path):
             from tscrun_lint.engine import handler_diagnostics
             outcome.diagnostics.extend(handler_diagnostics(
