@@ -218,20 +218,32 @@ def build_emit() -> Path:
 
 # --- measuring -------------------------------------------------------------------------
 
-def timed(argv: list[str], cwd: Path, runs: int, env: dict[str, str] | None = None
-          ) -> tuple[float, subprocess.CompletedProcess[str]]:
-    best = float("inf")
-    proc = None
-    full_env = dict(os.environ, **(env or {}))
+def _run(argv: list[str], cwd: Path, env: dict[str, str] | None
+         ) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=dict(os.environ, **(env or {})), text=True,
+                          capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return elapsed, proc
+
+
+Command = tuple[list[str], Path, dict[str, str] | None]
+
+
+def pair(a: Command, b: Command, runs: int
+         ) -> tuple[float, subprocess.CompletedProcess[str], float, subprocess.CompletedProcess[str]]:
+    """Best wall times of two commands run alternately (so load drifts hit both alike)."""
+    best_a = best_b = float("inf")
+    proc_a = proc_b = None
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, env=full_env, text=True, capture_output=True,
-                              check=False)
-        best = min(best, time.perf_counter() - start)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    assert proc is not None
-    return best, proc
+        t, proc_a = _run(*a)
+        best_a = min(best_a, t)
+        t, proc_b = _run(*b)
+        best_b = min(best_b, t)
+    assert proc_a is not None and proc_b is not None
+    return best_a, proc_a, best_b, proc_b
 
 
 def _lines(proc: subprocess.CompletedProcess[str], prefix: str = "") -> int:
@@ -253,21 +265,25 @@ def main() -> int:
     ruff = str(BIN / "ruff")
     config = str(emit / "tscrun.toml")
 
-    t_lint_real, p = timed([lint, "--config", config, str(real)], CACHE, runs)
+    t_lint_real, p, t_ruff_real, _ = pair(
+        ([lint, "--config", config, str(real)], CACHE, None),
+        ([ruff, "check", "--isolated", "--no-cache", "--select", "F", "--quiet", "--exit-zero",
+          str(real)], CACHE, None), runs)
     real_diagnostics = int(p.stdout.splitlines()[-1].split()[1]) if p.returncode else 0
-    t_ruff_real, _ = timed([ruff, "check", "--isolated", "--no-cache", "--select", "F",
-                            "--quiet", "--exit-zero", str(real)], CACHE, runs)
-    t_lint_emit, p = timed([lint, "app"], emit, runs)
+    t_lint_emit, p, t_f8_emit, _ = pair(
+        ([lint, "app"], emit, None),
+        ([flake8, "--isolated", "--select", "F", "app"], emit, None), runs)
     emit_diagnostics = _lines(p, ": TSC")
-    t_precise_emit, _ = timed([lint, "app"], emit, max(1, runs // 2),
-                              env={"TSCRUN_LINT_FAST_PATH": "0"})
-    t_f8_emit, _ = timed([flake8, "--isolated", "--select", "F", "app"], emit, runs)
-    t_f8tsc_emit, p = timed([flake8, "--isolated", "--select", "F,TSC",
-                             f"--tscrun-config={config}", "app"], emit, runs)
+    t_precise_emit, _, t_f8tsc_emit, p = pair(
+        ([lint, "app"], emit, {"TSCRUN_LINT_FAST_PATH": "0"}),
+        ([flake8, "--isolated", "--select", "F,TSC", f"--tscrun-config={config}", "app"], emit,
+         None), runs)
     flake8_emit_tsc = _lines(p, ": TSC")
-    t_f8_real, _ = timed([flake8, "--isolated", "--select", "F", str(real)], CACHE, runs)
-    t_f8tsc_real, p = timed([flake8, "--isolated", "--select", "F,TSC",
-                             f"--tscrun-config={config}", str(real)], CACHE, runs)
+    # flake8 on the real code takes long: fewer repetitions, still alternated.
+    t_f8tsc_real, p, t_f8_real, _ = pair(
+        ([flake8, "--isolated", "--select", "F,TSC", f"--tscrun-config={config}", str(real)],
+         CACHE, None),
+        ([flake8, "--isolated", "--select", "F", str(real)], CACHE, None), min(runs, 3))
     flake8_real_tsc = _lines(p, ": TSC")
 
     def ratio(a: float, b: float) -> str:
@@ -293,26 +309,27 @@ def main() -> int:
          f"{t_f8_emit:.3f}", overhead(t_f8tsc_emit, t_f8_emit), "<= +30%",
          f"{flake8_emit_tsc} TSC diagnostics"),
     ]
-    out = [
-        "## tscrun-lint (bench/lint.py)",
-        "",
+    corpora = (
         f"Corpora: real code = {n_real} files ({', '.join(WHEELS)} and part of the standard "
         f"library), never using tscrun; emit project = {n_emit} generated modules that all "
         f"emit ({EMIT_MODULES} modules plus a package and a constants module), "
         f"{2 * EMIT_MODULES // MISTAKE_EVERY} of them with a planted mistake. "
-        f"{os.cpu_count()} cores, "
-        f"{platform.python_implementation()} {platform.python_version()}"
-        f"{', quick run (1 repetition)' if args.quick else ''}.",
-        "",
+        f"{os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}{', quick run (1 repetition)' if args.quick else ''}."
+    )
+    method = (
+        f"Method: best wall time of {runs} run(s) (3 for flake8 on the real code) of each real command in a subprocess, each pair "
+        "alternated, all in one run of bench/lint.py, tools at their defaults (parallel where "
+        "they parallelise).\nflake8 and ruff run `--isolated`; the plugin overhead compares "
+        "flake8 with and without TSC selected (the plugin does nothing when flake8 would "
+        "discard its codes)."
+    )
+    out = [
+        "## tscrun-lint (bench/lint.py)", "", corpora, "",
         "| measured | seconds | baseline | seconds | ratio | target | notes |",
         "|---|---|---|---|---|---|---|",
         *[f"| {' | '.join(row)} |" for row in rows],
-        "",
-        f"Method: best wall time of {runs} run(s) of each real command in a subprocess, all in one "
-        "run of bench/lint.py, tools at their defaults (parallel where they parallelise).",
-        "flake8 and ruff run `--isolated`; the plugin overhead compares flake8 with and without "
-        "TSC selected (the plugin does nothing when flake8 would discard its codes).",
-        "",
+        "", method, "",
     ]
     text = "\n".join(out)
     print(text)
