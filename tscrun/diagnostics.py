@@ -21,7 +21,18 @@ class Code:
     message: str
 
     def format(self, **fields: object) -> str:
-        return self.message.format(**fields)
+        return self.message.format(**{k: _one_line(v) for k, v in fields.items()})
+
+
+def _one_line(value: object) -> object:
+    """A field as it may appear in a message: control and separator characters escaped.
+
+    Event names come from user code ("user.registered\\n"); a raw newline would split
+    one diagnostic over two lines of CLI and flake8 output.
+    """
+    if isinstance(value, str) and not value.isprintable():
+        return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in value)
+    return value
 
 
 _ALL = (

@@ -1,0 +1,34 @@
+"""One test per bug the fuzz and metamorphic suites found, named after the bug."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tscrun.diagnostics import message
+from tscrun_lint import example_project
+
+from tests.fuzz.harness import assert_no_crash, run, tool
+
+CONTROL_NAMES = '''\
+from tscrun import events
+
+events.emit("user.registered\\n", {})
+events.emit("a\\tb.c\\u2028", {})
+'''
+
+
+def test_regression_control_characters_in_event_name_stay_on_one_line(tmp_path: Path) -> None:
+    # A raw newline in a message split one diagnostic over two output lines.
+    example_project.write(tmp_path, CONTROL_NAMES)
+    rel = example_project.EXAMPLE_FILE
+    first = f'{rel}:3:13: TSC001 unknown event "user.registered\\n"; did you mean "user.registered"?'
+    second = (f'{rel}:4:13: TSC001 unknown event "a\\tb.c\\u2028"; add it to a subscriber\'s '
+              "events or to events.types in the config")
+    cli = run([tool("tscrun-lint"), rel], tmp_path)
+    assert_no_crash(cli)
+    assert cli.stdout.splitlines() == [
+        first, second, "Found 2 problems in 1 file (1 checked). 1 fixable with --fix."]
+    flake8 = run([tool("flake8"), "--select", "TSC", rel], tmp_path)
+    assert_no_crash(flake8)
+    assert flake8.stdout.splitlines() == [first, second]
+    assert message("TSC001", name="x\r\x00y", hint="") == 'unknown event "x\\r\\x00y"'
