@@ -194,3 +194,13 @@ def _demo_missing_reason() -> str:
     assert msg.startswith('event "payment.succeeded" has no payload TypedDict: module '
                           '"events.payment_succeeded" not found')
     return msg.split("TypedDict: ", 1)[1]
+
+
+def test_worker_processes_and_the_precise_path_alone_give_the_same_output() -> None:
+    pooled = lint("--jobs", "2", cwd=PROJECT)
+    assert (pooled.returncode, pooled.stdout) == (1, EXPECTED + SUMMARY)
+    precise = lint("--jobs", "2", cwd=PROJECT, env={"TSCRUN_LINT_FAST_PATH": "0"})
+    assert (precise.returncode, precise.stdout) == (1, EXPECTED + SUMMARY)
+    serial_diff = lint("--diff", "--jobs", "1", cwd=PROJECT)
+    pooled_diff = lint("--diff", "--jobs", "2", cwd=PROJECT)
+    assert pooled_diff.stdout == serial_diff.stdout != ""
