@@ -22,7 +22,7 @@ from libcst.metadata.scope_provider import ImportAssignment
 
 from tscrun.diagnostics import message
 from tscrun_lint.catalog import Catalog, Resolver, literal_value, string_value
-from tscrun_lint.modules import External, NotFound, Symbol
+from tscrun_lint.modules import DefSym, External, NotFound, Symbol
 from tscrun_lint.typemodel import (
     ANY,
     NONE,
@@ -285,6 +285,14 @@ def _is_non_mapping_literal(expr: cst.BaseExpression) -> bool:
 
 _CONTAINERS = (cst.List, cst.Set, cst.Dict, cst.Tuple, cst.ListComp, cst.SetComp, cst.DictComp,
                cst.GeneratorExp)
+# Builtins whose result type does not depend on their arguments.
+_BUILTIN_RESULTS = {
+    "builtins.str": "str", "builtins.repr": "str", "builtins.ascii": "str", "builtins.chr": "str",
+    "builtins.hex": "str", "builtins.oct": "str", "builtins.bin": "str", "builtins.format": "str",
+    "builtins.int": "int", "builtins.len": "int", "builtins.ord": "int", "builtins.hash": "int",
+    "builtins.float": "float", "builtins.bool": "bool", "builtins.isinstance": "bool",
+    "builtins.callable": "bool", "builtins.bytes": "bytes",
+}
 _NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
             "float": ("float", "complex"), "complex": ("complex",)}
 _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
@@ -446,6 +454,12 @@ class _Judge:
             return self.keywords(call, td)
         actual = self.catalog.typed_dict(callee)
         if actual is None:
+            declared = self.call_type(call)
+            if isinstance(declared, TypedDictType):
+                return self.incompatible(call, declared, td) if declared != td else OK
+            if isinstance(declared, Prim | NoneType_ | LiteralType | ListType | SetType
+                          | TupleType):
+                return self.not_a_mapping(call, td, describe(declared))
             return UNKNOWN
         if actual != td:
             return self.incompatible(call, actual, td)
@@ -456,6 +470,39 @@ class _Judge:
         if positional:
             return UNKNOWN
         return self.keywords(call, td)
+
+    def call_type(self, call: cst.Call) -> Type | None:
+        """What a call returns, when the callee says so plainly: a few builtins, and
+        undecorated, non-async project functions with a return annotation."""
+        found = self.call_annotation(call)
+        if found is None or isinstance(found, Prim):
+            return found
+        resolver, annotation = found
+        return self.catalog.eval_type(resolver, annotation)
+
+    def call_returns_any(self, call: cst.Call) -> bool:
+        found = self.call_annotation(call)
+        if not isinstance(found, tuple):
+            return False
+        resolver, annotation = found
+        return isinstance(annotation, cst.Name | cst.Attribute) and \
+            resolver(annotation) == External("typing.Any")
+
+    def call_annotation(self, call: cst.Call
+                        ) -> Prim | tuple[Resolver, cst.BaseExpression] | None:
+        callee = self.qualname(call.func)
+        if callee is None:
+            return None
+        if callee in _BUILTIN_RESULTS:
+            return Prim(_BUILTIN_RESULTS[callee])
+        sym = self.catalog.index.resolve_qualname(callee)
+        if not isinstance(sym, DefSym) or sym.binding.kind != "def":
+            return None
+        fn = sym.binding.node
+        if not isinstance(fn, cst.FunctionDef) or fn.asynchronous is not None or \
+                fn.decorators or fn.returns is None:
+            return None  # a coroutine, or a decorator may change what it returns
+        return self.catalog.module_resolver(sym.module), fn.returns.annotation
 
     def keywords(self, call: cst.Call, td: TypedDictType) -> Verdict:
         entries: list[_Entry] = []
@@ -503,7 +550,8 @@ class _Judge:
                 last[entry.key] = i  # a repeated key: the last value wins; mypy checks only it
         for i, entry in enumerate(entries):
             if entry.key is None:
-                if self.declared_any(entry.value):
+                if self.declared_any(entry.value) or (isinstance(
+                        entry.value, cst.Call) and self.call_returns_any(entry.value)):
                     continue  # mypy lets ``**`` of an Any contribute no keys at all
                 spread_td = self.declared_typed_dict(entry.value)
                 if spread_td is None:
@@ -577,6 +625,14 @@ class _Judge:
             return self.union_value(expr, t, key, td, depth)
         if isinstance(t, TypedDictType):
             return self.nested_typed_dict(expr, t, key, td, depth)
+        if isinstance(expr, cst.Call):
+            declared = self.call_type(expr)
+            if declared is None:
+                return UNKNOWN
+            fits = is_subtype(declared, t)
+            if fits is False:
+                return self.wrong(expr, t, key, td, describe(declared))
+            return OK if fits else UNKNOWN
         kind = literal_description(expr)
         if kind is None:
             return UNKNOWN
@@ -781,7 +837,11 @@ class _Judge:
         return self.catalog.eval_type(self.resolver(annotation), annotation)
 
     def declared_typed_dict(self, expr: cst.BaseExpression) -> TypedDictType | None:
-        """The TypedDict a name is declared with (annotated variable or parameter)."""
+        """The TypedDict a name is declared with (annotated variable or parameter), or
+        that a call is declared to return."""
+        if isinstance(expr, cst.Call):
+            declared = self.call_type(expr)
+            return declared if isinstance(declared, TypedDictType) else None
         if not isinstance(expr, cst.Name):
             return None
         bound = self.binding(expr)

@@ -257,7 +257,9 @@ def is_subtype(a: Type, b: Type, _seen: frozenset[tuple[str, str]] = frozenset()
                 return True  # coinductive: assume recursive structures match
             return _td_subtype(a, b, _seen | {key}) is None
         if isinstance(b, DictType) and b.origin == "Mapping":
-            return None
+            return None  # a TypedDict is a Mapping[str, object]
+        if isinstance(b, ListType) and b.origin in ("Collection", "Iterable"):
+            return None  # ... and so an Iterable of its (str) keys
         return False
     if isinstance(a, ListType):
         if isinstance(b, ListType):

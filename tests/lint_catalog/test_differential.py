@@ -119,13 +119,13 @@ class Gen:
         p = self.pick
         sub = t
         if kind == "str":
-            return p('"abc"', 'f"v{1}"', '"a" "b"', "''")
+            return p('"abc"', 'f"v{1}"', '"a" "b"', "''", "str(iv)", "repr(fv)")
         if kind == "int":
-            return p("3", "-2", "True", "0x10", "+7")
+            return p("3", "-2", "True", "0x10", "+7", "len(sv)", "int(sv)")
         if kind == "float":
-            return p("1.5", "2", "-0.5", "True", "1e3")
+            return p("1.5", "2", "-0.5", "True", "1e3", "float(sv)", "len(lv)")
         if kind == "bool":
-            return p("True", "False", "not d")
+            return p("True", "False", "not d", "bool(iv)", "isinstance(anyv, int)")
         if kind == "bytes":
             return 'b"x"'
         if kind == "it":
@@ -175,13 +175,14 @@ class Gen:
     def bad(self, kind: str, t: T, depth: int) -> str:
         p = self.pick
         if kind == "str":
-            return p("1", "2.5", "None", 'b"x"', '["a"]', "True", "{'a': 1}")
+            return p("1", "2.5", "None", 'b"x"', '["a"]', "True", "{'a': 1}", "len(sv)",
+                     "bytes(iv)")
         if kind == "int":
-            return p('"3"', "2.5", "None", "[1]", "1j", "-1.5")
+            return p('"3"', "2.5", "None", "[1]", "1j", "-1.5", "str(iv)", "float(iv)")
         if kind == "float":
-            return p('"1.5"', "None", "1j", "{}", "(1.0,)")
+            return p('"1.5"', "None", "1j", "{}", "(1.0,)", "repr(1)")
         if kind == "bool":
-            return p("1", '"True"', "None", "0.0")
+            return p("1", '"True"', "None", "0.0", "int(bv)", "str(bv)")
         if kind == "bytes":
             return p('"x"', "1")
         if kind == "it":
@@ -250,16 +251,15 @@ class Gen:
 
     def payload(self, name: str, lines: list[str]) -> str:
         """A top-level payload for TypedDict ``name``; may add setup lines."""
-        bad = self.rng.random() < 0.55
+        bad = self.rng.random() < 0.45
         r = self.rng.random()
         if r < 0.62:
             return self.display(name, bad, 0)
-        if r < 0.70:
-            items = self.entries(name, bad, 0)
-            return "dict(" + ", ".join(f"{k}={v}" for k, v in items) + ")"
         if r < 0.75:
-            items = self.entries(name, bad, 0)
-            return f"{name}(" + ", ".join(f"{k}={v}" for k, v in items) + ")"
+            args = [f"{k}={v}" for k, v in self.entries(name, bad, 0)]
+            if self.rng.random() < 0.25:
+                args.insert(0, "**" + self.rng.choice(["anyv", "base", "point", "g()"]))
+            return ("dict(" if r < 0.70 else f"{name}(") + ", ".join(args) + ")"
         if r < 0.80:
             items = self.entries(name, bad, 0)
             body = ", ".join(f'"{k}": {v}' for k, v in items)

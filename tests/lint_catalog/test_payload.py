@@ -37,6 +37,19 @@ def emit(name: str, payload: object) -> None: ...
 def g() -> Any: ...
 
 
+def make_verified() -> UserVerifiedEvent: ...
+
+
+def stamp() -> str: ...
+
+
+async def later() -> int: ...
+
+
+@staticmethod
+def wrapped() -> str: ...
+
+
 def case(c: bool, anyv: Any, s: str, verified: UserVerifiedEvent, registered: UserRegisteredEvent,
          admin: AdminProfile, drifted: DriftedProfile, raw, lines: list[OrderLine], n: int,
          maybe: str | None, *more: UserVerifiedEvent, **named: str) -> None:
@@ -63,7 +76,9 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
      'emit("order.completed", {"orderId": "o", "total": 1.5, "lines": [], "coupon": "X"})',
      [("TSC103", '"X"')]),
     ("spread of unknown content: no missing keys, wrong values still",
-     'emit("user.registered", {**g(), "id": 1})', [("TSC103", "1})")]),
+     'emit("user.registered", {**anyv.more, "id": 1})', [("TSC103", "1})")]),
+    ("spread of a call declared to return Any adds no keys",
+     'emit("user.registered", {**g(), "id": "u1"})', [("TSC101", "{**g")]),
     ("spread of an Any adds no keys, as mypy sees it",
      'emit("user.registered", {**anyv, "id": "u1"})', [("TSC101", "{**anyv")]),
     ("spread of a TypedDict: its keys count, its extra keys do not belong",
@@ -75,7 +90,8 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("dict() with keywords", 'emit("user.registered", dict(id="u1", name=2, email="a@x"))',
      [("TSC103", "2,")]),
     ("dict() with a mapping is left to mypy", 'emit("user.registered", dict({"id": 1}))', []),
-    ("dict(**unknown)", 'emit("user.registered", dict(**g()))', []),
+    ("dict(**unknown)", 'emit("user.registered", dict(**anyv.more))', []),
+    ("dict(**Any)", 'emit("user.registered", dict(**g()))', [("TSC101", "dict(")]),
     ("TypedDict constructor", 'emit("user.registered", UserRegisteredEvent(id="u1", name="A"))',
      [("TSC101", "UserRegisteredEvent(")]),
     ("TypedDict constructor through an alias", 'emit("user.registered", URE(id=1, name="A", '
@@ -104,6 +120,15 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
      [("TSC104", "drifted")]),
     ("unannotated parameter", 'emit("user.registered", raw)', []),
     ("call result", 'emit("user.registered", g())', []),
+    ("calls with declared results",
+     'emit("user.registered", make_verified())\n'
+     f'emit("user.registered", {{{OK_USER}, "age": stamp()}})\n'
+     f'emit("user.registered", {{{OK_USER}, "age": str(n)}})\n'
+     'emit("user.registered", {"id": str(n), "name": repr(s), "email": format(n), '
+     '"age": len(s)})',
+     [("TSC104", "make_verified("), ("TSC103", "stamp("), ("TSC103", "str(n)}")]),
+    ("coroutines and decorated functions are not followed",
+     f'emit("user.registered", {{{OK_USER}, "age": later(), "name": wrapped()}})', []),
     ("not a mapping",
      'emit("user.registered", [1])\nemit("user.registered", "s")\n'
      'emit("user.registered", None)\nemit("user.registered", s)',
