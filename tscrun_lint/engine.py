@@ -237,7 +237,7 @@ def _unparsable(path: Path, text: str, tree: ast.Module | None
             return unreadable(path, "expressions nested too deeply to parse"), None
         except ValueError as err:  # e.g. source code containing null bytes
             return unreadable(path, str(err)), None
-    if text.count(" and ") + text.count(" or ") > _MAX_BOOL_OPERANDS:
+    if text.count(" and ") + text.count(" or ") >= _MAX_BOOL_OPERANDS:
         for node in ast.walk(tree):
             if isinstance(node, ast.BoolOp) and len(node.values) > _MAX_BOOL_OPERANDS:
                 return unreadable(path, f"a chain of {len(node.values)} and/or operands is "

@@ -157,3 +157,26 @@ def test_checked_code_is_never_executed(tmp_path: Path, project_copy) -> None:  
             proc.stdout
     assert not canary.exists()
     assert not (root / "app" / "IMPORTED").exists()
+
+
+def test_and_or_chains_too_long_for_libcst_are_tsc900_word_for_word(tmp_path: Path) -> None:
+    root = _project(tmp_path / "proj", '[events.subscribers.a]\nevents = ["user.joined"]\n'
+                    'handler = "app:join"\n')
+    chain = " and ".join(["a"] * 2_001)
+    (root / "chain.py").write_text(
+        "from tscrun import events\n\n\n"
+        f"def go(a: bool) -> None:\n    events.emit('user.joined', {{'userId': {chain}}})\n")
+    proc = lint("chain.py", cwd=root)
+    assert proc.stdout.splitlines()[0] == (
+        "chain.py:5:43: TSC900 could not check this file: a chain of 2001 and/or operands is too "
+        "long to analyse")
+
+
+def test_unknown_event_without_a_close_name_says_where_to_declare_it(tmp_path: Path) -> None:
+    root = _project(tmp_path / "proj", '[events.subscribers.a]\nevents = ["user.joined"]\n'
+                    'handler = "app:join"\n')
+    (root / "app.py").write_text("from tscrun import events\nevents.emit('invoice.paid', {})\n")
+    proc = lint("app.py", cwd=root)
+    assert proc.stdout == (
+        "app.py:2:13: TSC001 unknown event \"invoice.paid\"; add it to a subscriber's events or "
+        "to events.types in the config\nFound 1 problem in 1 file (1 checked).\n")
