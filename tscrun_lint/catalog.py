@@ -127,6 +127,7 @@ class Catalog:
         self.index = ModuleIndex(config)
         self._tds: dict[tuple[str, str], TypedDictType | Missing | None | _InProgress] = {}
         self._aliases: dict[tuple[str, str], Type | None] = {}
+        self._generation = self.index.generation
         # answers of the public queries; cleared when files change
         self._payloads: dict[str, TypedDictType | Missing | None] = {}
         self._by_qualname: dict[str, TypedDictType | None] = {}
@@ -143,7 +144,8 @@ class Catalog:
 
     def refresh(self) -> None:
         """Re-read files changed on disk (every public query does this first)."""
-        if self.index.refresh():
+        if self.index.refresh() or self.index.generation != self._generation:
+            self._generation = self.index.generation
             self._tds.clear()
             self._aliases.clear()
             self._payloads.clear()

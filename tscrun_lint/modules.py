@@ -268,6 +268,11 @@ class ModuleIndex:
         self._files: dict[str, Path | None] = {}
         self._modules: dict[Path, tuple[tuple[int, int] | None, ModuleInfo | None]] = {}
         self._folders: dict[Path, tuple[int, int] | None] = {}
+        self._volatile: set[Path] = set()
+        self.volatile = False
+        """While True, modules read are checked on each use instead of on refresh: the
+        payload judge reads checked modules (for their helpers' return types), and a
+        long run must not re-stat all of them before every query."""
         self.generation = 0
         """Bumped whenever a file changed; derived caches key on it."""
 
@@ -278,14 +283,12 @@ class ModuleIndex:
         folders that module lookups looked into (creating, deleting or renaming a
         file changes its folder's mtime). True if anything changed.
         """
-        changed = any(_stat_key(path) != key for path, (key, _info) in self._modules.items())
+        changed = any(_stat_key(path) != key for path, (key, _info) in self._modules.items()
+                      if path not in self._volatile)
         changed = changed or any(_stat_key(folder) != key
                                  for folder, key in self._folders.items())
         if changed:
-            self._files.clear()
-            self._modules.clear()
-            self._folders.clear()
-            self.generation += 1
+            self.invalidate()
         return changed
 
     def file(self, name: str) -> Path | None:
@@ -318,11 +321,25 @@ class ModuleIndex:
             return None
         cached = self._modules.get(path)
         if cached is not None:
-            return cached[1]
+            if path not in self._volatile:
+                return cached[1]
+            if _stat_key(path) == cached[0]:
+                return cached[1]
+            self.invalidate()
         key = _stat_key(path)
         info = read_module(name, path)
         self._modules[path] = (key, info)
+        if self.volatile:
+            self._volatile.add(path)
         return info
+
+    def invalidate(self) -> None:
+        """Forget every file and folder read (the next lookups read them again)."""
+        self._files.clear()
+        self._modules.clear()
+        self._folders.clear()
+        self._volatile.clear()
+        self.generation += 1
 
     def loaded(self) -> Iterator[ModuleInfo]:
         for _key, info in self._modules.values():
@@ -372,6 +389,8 @@ class ModuleIndex:
     def resolve_qualname(self, qualname: str, _depth: int = 0,
                          module_only: bool = False) -> Symbol:
         """Resolve a dotted name: a project module, a top-level name in one, or external."""
+        if "<locals>" in qualname:
+            return None  # a function's local: not visible from module level
         parts = qualname.split(".")
         for cut in range(len(parts), 0, -1):
             modname = ".".join(parts[:cut])

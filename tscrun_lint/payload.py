@@ -142,10 +142,14 @@ _MAX_DEPTH = 50
 def judge_payload(arg: cst.BaseExpression, expected: TypedDictType, event: str,
                   ctx: ModuleContext) -> list[Finding]:
     """Findings (TSC101-TSC105) for ``arg`` passed as the payload of ``event``."""
+    index = ctx.catalog.index
+    index.volatile = True
     try:
         return _Judge(ctx, event).payload(arg, expected, 0).findings
     except RecursionError:
         return []  # absurdly nested input: stay silent rather than crash
+    finally:
+        index.volatile = False
 
 
 # --- describing literal values ---------------------------------------------------------

@@ -258,3 +258,12 @@ def test_absurd_nesting_does_not_crash(judge_project: Path) -> None:
     assert [(f.code, f.message) for f in findings] == [("TSC103", (
         'payload for "profile.updated": key "tags[0]" is list[list[list[list]]], expected str '
         '("ProfileUpdatedEvent")'))]
+
+
+def test_changes_to_the_checked_module_are_seen(judge_project: Path) -> None:
+    body = f'emit("user.registered", {{{OK_USER}, "age": stamp()}})'
+    assert _messages(judge_project, body) == [
+        'payload for "user.registered": key "age" is str, expected int ("UserRegisteredEvent")']
+    header = HEADER.replace("def stamp() -> str: ...", "def stamp() -> bool: ...")
+    source = header + textwrap.indent(body, "    ") + "\n"
+    assert judge_file(judge_project, "app.py", source) == []
