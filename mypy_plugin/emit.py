@@ -95,9 +95,13 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
         return signature  # missing, or hidden in *args/**kwargs: mypy has its own say
     names = event_names(name_expr, api)
     if names is None:
-        api.fail(message("TSC002"), name_expr, code=errorcodes.DYNAMIC_EVENT)
         if is_plain_constant(name_expr):
+            # mypy keeps no value for a plain constant, yet the name is static and
+            # tscrun-lint reads it: an error here would be one the other tools never
+            # give. Say why this call goes unchecked instead.
             api.msg.note(FINAL_HINT, name_expr, code=errorcodes.DYNAMIC_EVENT)
+        else:
+            api.fail(message("TSC002"), name_expr, code=errorcodes.DYNAMIC_EVENT)
         return signature
     payloads = [_payload_type(name, name_expr, api, checker, project.config) for name in names]
     known = [p for p in payloads if p is not None]
@@ -108,8 +112,8 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
     return signature.copy_modified(arg_types=arg_types)
 
 
-FINAL_HINT = ('mypy reads the value of a constant only when it is declared Final, '
-              'as in NAME: Final = "user.registered"')
+FINAL_HINT = ('this emit is not checked: mypy reads the value of a constant only when it is '
+              'declared Final, as in NAME: Final = "user.registered"')
 
 
 def _payload_type(name: str, name_expr: Expression, api: CheckerPluginInterface,
