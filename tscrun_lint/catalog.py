@@ -22,6 +22,7 @@ from typing import ClassVar
 import libcst as cst
 
 from tscrun.config import Config, SubscriberConfig
+from tscrun_lint.literals import bool_literal, literal_value, string_value
 from tscrun_lint.modules import (
     Binding,
     DefSym,
@@ -93,21 +94,6 @@ _KNOWN_NOT_TYPEDDICT = re.compile(
     r"^(builtins\.\w+|enum\.\w+|abc\.ABC|typing\.(NamedTuple|Protocol|Generic)|"
     r"pydantic(\.main)?\.BaseModel|msgspec\.Struct|"
     r"(django\.db\.models|django\.db\.models\.base)\.Model)$")
-
-
-def string_value(node: cst.BaseExpression) -> str | bytes | None:
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        try:
-            return node.evaluated_value
-        except (SyntaxError, ValueError, cst.CSTValidationError):  # "\N{nonsense}", b"" ""
-            return None
-    return None
-
-
-def _bool_literal(node: cst.BaseExpression | None) -> bool | None:
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return node.value == "True"
-    return None
 
 
 class _InProgress:
@@ -398,7 +384,7 @@ class Catalog:
         closed = False
         for kw in node.keywords:
             name = kw.keyword.value if kw.keyword is not None else ""
-            flag = _bool_literal(kw.value)
+            flag = bool_literal(kw.value)
             if name == "total" and flag is not None:
                 total = flag
             elif name == "closed" and flag is not None:
@@ -436,7 +422,7 @@ class Catalog:
                 if a.star:
                     return None
                 continue
-            flag = _bool_literal(a.value)
+            flag = bool_literal(a.value)
             if a.keyword.value == "total" and flag is not None:
                 total = flag
             elif a.keyword.value == "closed" and flag is not None:
@@ -615,23 +601,6 @@ class Catalog:
                 others.append(ANY)
         items: list[Type] = [LiteralType(tuple(values))] if values else []
         return make_union(items + others) if items or others else ANY
-
-
-def literal_value(node: cst.BaseExpression) -> LiteralValue | None:
-    text = string_value(node)
-    if text is not None:
-        return text
-    flag = _bool_literal(node)
-    if flag is not None:
-        return flag
-    if isinstance(node, cst.Integer):
-        return int(node.evaluated_value)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, cst.Integer):
-        if isinstance(node.operator, cst.Minus):
-            return -int(node.expression.evaluated_value)
-        if isinstance(node.operator, cst.Plus):
-            return int(node.expression.evaluated_value)
-    return None
 
 
 def _merge_fields(bases: list[TypedDictType], own: dict[str, Field]) -> dict[str, Field]:

@@ -17,15 +17,21 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 import libcst as cst
-from libcst.metadata import Assignment, GlobalScope, QualifiedName, Scope
-from libcst.metadata.scope_provider import ImportAssignment
+from libcst.metadata import GlobalScope, QualifiedName, Scope
 
 from tscrun.diagnostics import message
-from tscrun_lint.catalog import Catalog, Resolver, literal_value, string_value
+from tscrun_lint.bindings import FileBindings
+from tscrun_lint.catalog import Catalog, Resolver
+from tscrun_lint.literals import (
+    CONTAINERS,
+    infer_type,
+    is_non_mapping_literal,
+    literal_description,
+    literal_value,
+    string_value,
+)
 from tscrun_lint.modules import DefSym, External, NotFound, Symbol
 from tscrun_lint.typemodel import (
-    ANY,
-    NONE,
     AnyType,
     DictType,
     ListType,
@@ -58,47 +64,13 @@ class ModuleContext:
     module: str | None
     scopes: Mapping[cst.CSTNode, Scope | None]
     qualnames: Mapping[cst.CSTNode, Collection[QualifiedName]]
-    _bindings: dict[cst.CSTNode, dict[cst.CSTNode, tuple[cst.BaseExpression | None,
-                                                          cst.BaseExpression | None]]] = \
-        field(default_factory=dict, repr=False)
-    _mutated: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
-    _root: cst.Module | None = field(default=None, repr=False)
-    _narrowed: dict[cst.CSTNode, frozenset[str]] = field(default_factory=dict, repr=False)
-    _conditionals: dict[tuple[cst.CSTNode, str], tuple[frozenset[cst.CSTNode],
-                                                       frozenset[cst.CSTNode]]] = \
-        field(default_factory=dict, repr=False)
+    _bindings: FileBindings | None = field(default=None, repr=False)
 
-    def narrowed_names(self, owner: cst.CSTNode) -> frozenset[str]:
-        """Names that appear, anywhere in ``owner``, where mypy may narrow their type."""
-        found = self._narrowed.get(owner)
-        if found is None:
-            collector = _NarrowingCollector()
-            owner.visit(collector)
-            found = self._narrowed[owner] = frozenset(collector.names)
-        return found
-
-    def conditionals(self, owner: cst.CSTNode, name: str
-                     ) -> tuple[frozenset[cst.CSTNode], frozenset[cst.CSTNode]]:
-        """In ``owner``: the test nodes of ``x if name else y`` expressions, and every
-        conditional expression nested inside the branches of one of those."""
-        key = (owner, name)
-        found = self._conditionals.get(key)
-        if found is None:
-            collector = _ConditionalCollector(name)
-            owner.visit(collector)
-            found = self._conditionals[key] = (frozenset(collector.tests),
-                                               frozenset(collector.nested))
-        return found
-
-    def scope_node(self, scope: Scope) -> cst.CSTNode | None:
-        """The node that owns ``scope`` (the Module for the global scope)."""
-        if not isinstance(scope, GlobalScope):
-            node: cst.CSTNode | None = getattr(scope, "node", None)
-            return node
-        if self._root is None:
-            # GlobalScope keeps no node; the module is among the scope map's keys
-            self._root = next((n for n in self.scopes if isinstance(n, cst.Module)), None)
-        return self._root
+    @property
+    def bindings(self) -> FileBindings:
+        if self._bindings is None:
+            self._bindings = FileBindings(self.scopes)
+        return self._bindings
 
 
 @dataclass(frozen=True)
@@ -152,143 +124,6 @@ def judge_payload(arg: cst.BaseExpression, expected: TypedDictType, event: str,
         index.volatile = False
 
 
-# --- describing literal values ---------------------------------------------------------
-
-def _join(descriptions: list[str | None]) -> str | None:
-    known = [d for d in descriptions if d is not None]
-    if len(known) != len(descriptions):
-        return None
-    unique = list(dict.fromkeys(known))
-    return " | ".join(unique) if unique else None
-
-
-def literal_description(expr: cst.BaseExpression, depth: int = 0) -> str | None:
-    """The type mypy would give a literal expression on its own, or None if not a literal.
-
-    Deeply nested displays are cut short (``list[list[list[list]]]``)."""
-    if isinstance(expr, cst.NamedExpr):
-        return literal_description(expr.value, depth)
-    if isinstance(expr, cst.SimpleString | cst.ConcatenatedString):
-        value = string_value(expr)
-        if isinstance(value, bytes):
-            return "bytes"
-        return "str"
-    if isinstance(expr, cst.FormattedString):
-        return "str"
-    if isinstance(expr, cst.Integer):
-        return "int"
-    if isinstance(expr, cst.Float):
-        return "float"
-    if isinstance(expr, cst.Imaginary):
-        return "complex"
-    if isinstance(expr, cst.UnaryOperation):
-        if isinstance(expr.operator, cst.Not):
-            return "bool"
-        if isinstance(expr.operator, cst.Minus | cst.Plus) and isinstance(
-                expr.expression, cst.Integer | cst.Float | cst.Imaginary):
-            return literal_description(expr.expression, depth)
-        return None
-    if isinstance(expr, cst.Name):
-        return {"True": "bool", "False": "bool", "None": "None"}.get(expr.value)
-    if isinstance(expr, cst.List | cst.Set | cst.Tuple | cst.Dict) and depth >= 3:
-        return {cst.List: "list", cst.Set: "set", cst.Tuple: "tuple", cst.Dict: "dict"}[type(expr)]
-    if isinstance(expr, cst.List | cst.Set | cst.Tuple):
-        inner = [literal_description(e.value, depth + 1) if isinstance(e, cst.Element) else None
-                 for e in expr.elements]
-        joined = _join(inner)
-        if isinstance(expr, cst.Tuple):
-            if not expr.elements:
-                return "tuple[()]"
-            return "tuple[" + ", ".join(i or "Any" for i in inner) + "]"
-        kind = "list" if isinstance(expr, cst.List) else "set"
-        return f"{kind}[{joined}]" if joined else kind
-    if isinstance(expr, cst.Dict):
-        keys = [literal_description(e.key, depth + 1) if isinstance(e, cst.DictElement) else None
-                for e in expr.elements]
-        values = [literal_description(e.value, depth + 1) if isinstance(e, cst.DictElement) else None
-                  for e in expr.elements]
-        k, v = _join(keys), _join(values)
-        return f"dict[{k}, {v}]" if k and v else "dict"
-    if isinstance(expr, cst.ListComp):
-        return "list"
-    if isinstance(expr, cst.SetComp):
-        return "set"
-    if isinstance(expr, cst.DictComp):
-        return "dict"
-    if isinstance(expr, cst.GeneratorExp):
-        return "a generator"
-    if isinstance(expr, cst.Lambda):
-        return "a function"
-    return None
-
-
-_SCALARS: dict[str, Type] = {"str": Prim("str"), "bytes": Prim("bytes"), "int": Prim("int"),
-                             "float": Prim("float"), "complex": Prim("complex"),
-                             "bool": Prim("bool"), "None": NONE}
-_NUMERIC_ORDER = ("bool", "int", "float", "complex")
-
-
-def _join_types(types: list[Type | None]) -> Type | None:
-    """mypy's join of element types, where it is easy: equal types, or numbers."""
-    if not types or any(t is None for t in types):
-        return None
-    first = types[0]
-    if all(t == first for t in types):
-        return first
-    if all(isinstance(t, Prim) and t.name in _NUMERIC_ORDER for t in types):
-        names = [t.name for t in types if isinstance(t, Prim)]
-        return Prim(max(names, key=_NUMERIC_ORDER.index))
-    return None
-
-
-def infer_type(expr: cst.BaseExpression) -> Type | None:
-    """The type mypy infers for a literal without context (None when unsure).
-
-    Used where mypy has no declared type to guide it (the value of a walrus).
-    Literal values widen to their class. Unknown dict items count as ``object``
-    (``ANY`` here): a dict is never a TypedDict whatever its item types.
-    """
-    if isinstance(expr, cst.NamedExpr):
-        return infer_type(expr.value)
-    if isinstance(expr, cst.List | cst.Set):
-        if any(not isinstance(e, cst.Element) for e in expr.elements):
-            return None
-        item = _join_types([infer_type(e.value) for e in expr.elements])
-        if item is None:
-            return None
-        return ListType(item) if isinstance(expr, cst.List) else SetType(item)
-    if isinstance(expr, cst.Tuple):
-        if any(not isinstance(e, cst.Element) for e in expr.elements):
-            return None
-        items = [infer_type(e.value) for e in expr.elements]
-        if any(i is None for i in items):
-            return None
-        return TupleType(tuple(i for i in items if i is not None))
-    if isinstance(expr, cst.Dict):
-        if not expr.elements:
-            return None
-        keys = [infer_type(e.key) if isinstance(e, cst.DictElement) else None
-                for e in expr.elements]
-        values = [infer_type(e.value) if isinstance(e, cst.DictElement) else None
-                  for e in expr.elements]
-        return DictType(_join_types(keys) or ANY, _join_types(values) or ANY)
-    if isinstance(expr, cst.ListComp | cst.SetComp):
-        item = infer_type(expr.elt)
-        if item is None:
-            return None
-        return ListType(item) if isinstance(expr, cst.ListComp) else SetType(item)
-    if isinstance(expr, cst.DictComp):
-        return DictType(infer_type(expr.key) or ANY, infer_type(expr.value) or ANY)
-    kind = literal_description(expr)
-    return _SCALARS.get(kind) if kind is not None else None
-
-
-def _is_non_mapping_literal(expr: cst.BaseExpression) -> bool:
-    return not isinstance(expr, cst.Dict | cst.DictComp) and literal_description(expr) is not None
-
-
-_CONTAINERS = (cst.List, cst.Set, cst.Dict, cst.Tuple, cst.ListComp, cst.SetComp, cst.DictComp,
-               cst.GeneratorExp)
 # Builtins whose result type does not depend on their arguments.
 _BUILTIN_RESULTS = {
     "builtins.str": "str", "builtins.repr": "str", "builtins.ascii": "str", "builtins.chr": "str",
@@ -299,9 +134,6 @@ _BUILTIN_RESULTS = {
 }
 _NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
             "float": ("float", "complex"), "complex": ("complex",)}
-_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
-                       "__delitem__", "__ior__"})
-
 
 class _Judge:
     def __init__(self, ctx: ModuleContext, event: str) -> None:
@@ -328,7 +160,7 @@ class _Judge:
             if expr.value in ("True", "False", "None"):
                 return self.not_a_mapping(expr, td)
             return self.name(expr, td, depth)
-        if _is_non_mapping_literal(expr):
+        if is_non_mapping_literal(expr):
             return self.not_a_mapping(expr, td)
         return UNKNOWN
 
@@ -399,22 +231,16 @@ class _Judge:
         test = expr.test
         if not isinstance(test, cst.Name):
             return False
-        scope = self.ctx.scopes.get(test)
-        if scope is None or test.value not in scope:
-            return False
-        assignments = list(scope[test.value])
-        if len(assignments) != 1:
-            return False
-        a = assignments[0]
-        if type(a) is not Assignment or not isinstance(a.node, cst.Param):
+        a = self.ctx.bindings.single(test)
+        if a is None or not isinstance(a.node, cst.Param):
             return False
         if a.node.annotation is not None and not self.plain_annotation(
                 a.node.annotation.annotation):
             return False
-        owner = self.ctx.scope_node(a.scope)
+        owner = self.ctx.bindings.scope_node(a.scope)
         if owner is None:
             return False
-        tests, nested = self.ctx.conditionals(owner, test.value)
+        tests, nested = self.ctx.bindings.conditionals(owner, test.value)
         if expr in nested:
             return False
         return all(access.node in tests for access in a.references)
@@ -640,7 +466,7 @@ class _Judge:
         kind = literal_description(expr)
         if kind is None:
             return UNKNOWN
-        if not isinstance(expr, _CONTAINERS):
+        if not isinstance(expr, CONTAINERS):
             scalar = self.scalar(expr, kind, t)
             if scalar is None:
                 return UNKNOWN
@@ -714,7 +540,7 @@ class _Judge:
             return self.call(expr, t)
         if isinstance(expr, cst.DictComp):
             return UNKNOWN
-        if _is_non_mapping_literal(expr) or (isinstance(expr, cst.Name) and expr.value in (
+        if is_non_mapping_literal(expr) or (isinstance(expr, cst.Name) and expr.value in (
                 "True", "False", "None")):
             return self.wrong(expr, t, key, td)
         return UNKNOWN
@@ -848,7 +674,7 @@ class _Judge:
             return declared if isinstance(declared, TypedDictType) else None
         if not isinstance(expr, cst.Name):
             return None
-        bound = self.binding(expr)
+        bound = self.ctx.bindings.binding(expr)
         if bound is None or bound[1] is None:
             return None
         t = self.annotation_type(bound[1])
@@ -856,13 +682,11 @@ class _Judge:
 
     def declared_value(self, expr: cst.Name, t: Type, key: str, td: TypedDictType) -> Verdict:
         """A value that is a name: judged by its declared type, when nothing narrowed it."""
-        bound = self.binding(expr)
+        bound = self.ctx.bindings.binding(expr)
         if bound is None or bound[1] is None:
             return UNKNOWN  # unannotated: mypy infers its type from code we do not follow
-        scope = self.ctx.scopes.get(expr)
-        assignments = list(scope[expr.value]) if scope is not None else []
-        owner = self.ctx.scope_node(assignments[0].scope) if len(assignments) == 1 else None
-        if owner is None or expr.value in self.ctx.narrowed_names(owner):
+        owner = self.ctx.bindings.owner(expr)
+        if owner is None or expr.value in self.ctx.bindings.narrowed_names(owner):
             return UNKNOWN  # ``if isinstance(x, ...)``, ``if x``... may have narrowed it
         declared = self.annotation_type(bound[1])
         fits = is_subtype(declared, t)
@@ -874,13 +698,13 @@ class _Judge:
         """Is ``expr`` a name declared (annotated) as exactly ``typing.Any``?"""
         if not isinstance(expr, cst.Name):
             return False
-        bound = self.binding(expr)
+        bound = self.ctx.bindings.binding(expr)
         if bound is None or not isinstance(bound[1], cst.Name | cst.Attribute):
             return False
         return self.resolver(bound[1])(bound[1]) == External("typing.Any")
 
     def name(self, expr: cst.Name, td: TypedDictType, depth: int) -> Verdict:
-        bound = self.binding(expr)
+        bound = self.ctx.bindings.binding(expr)
         if bound is None:
             return UNKNOWN
         value, annotation = bound
@@ -895,196 +719,12 @@ class _Judge:
                           | TupleType):
                 return self.not_a_mapping(expr, td, describe(declared))
             return UNKNOWN
-        if value is None or self.is_mutated(expr):
+        if value is None or self.ctx.bindings.is_mutated(expr):
             return UNKNOWN
-        if isinstance(value, cst.Dict | cst.Call | cst.IfExp) or _is_non_mapping_literal(value):
+        if isinstance(value, cst.Dict | cst.Call | cst.IfExp) or is_non_mapping_literal(value):
             return self.payload(value, td, depth + 1)
         return UNKNOWN
 
-    def binding(self, name: cst.Name
-                ) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None] | None:
-        """(value, annotation) of the one binding of ``name``; None if not exactly one."""
-        scope = self.ctx.scopes.get(name)
-        if scope is None or name.value not in scope:
-            return None
-        assignments = list(scope[name.value])
-        if len(assignments) != 1:
-            return None
-        a = assignments[0]
-        if not isinstance(a, Assignment) or isinstance(a, ImportAssignment):
-            return None
-        if isinstance(a.node, cst.Param):
-            ann = a.node.annotation
-            if ann is None or a.node.star in ("*", "**"):
-                return None  # ``*args: T`` is a tuple of T, ``**kw: T`` a dict of T
-            return (None, ann.annotation)
-        if not isinstance(a.node, cst.Name):
-            return None
-        owner = self.ctx.scope_node(a.scope)
-        if owner is None:
-            return None
-        table = self.ctx._bindings.get(owner)
-        if table is None:
-            table = self.ctx._bindings[owner] = _collect_bindings(owner)
-        return table.get(a.node)
-
-    def is_mutated(self, name: cst.Name) -> bool:
-        scope = self.ctx.scopes.get(name)
-        if scope is None:
-            return True
-        assignments = list(scope[name.value]) if name.value in scope else []
-        owner = self.ctx.scope_node(assignments[0].scope if assignments else scope)
-        if owner is None:
-            return True
-        found = self.ctx._mutated.get(owner)
-        if found is None:
-            found = self.ctx._mutated[owner] = _collect_mutated(owner)
-        return name.value in found
-
-
-_NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "type", "len", "hasattr"})
-
-
-class _NarrowingCollector(cst.CSTVisitor):
-    """Names that appear where mypy may narrow them: tests of if/while/assert/conditional
-    expressions and comprehension filters, ``and``/``or``/``not``, comparisons, ``match``
-    subjects, and arguments of isinstance-like calls (TypeGuards included, as any call
-    inside a test)."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def _collect(self, node: cst.CSTNode | None) -> None:
-        if node is None:
-            return
-        collector = _NameCollector()
-        node.visit(collector)
-        self.names.update(collector.names)
-
-    def visit_If(self, node: cst.If) -> None:
-        self._collect(node.test)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._collect(node.test)
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._collect(node.test)
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        self._collect(node.test)
-
-    def visit_CompIf(self, node: cst.CompIf) -> None:
-        self._collect(node.test)
-
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        self._collect(node)
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        self._collect(node)
-
-    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
-        if isinstance(node.operator, cst.Not):
-            self._collect(node)
-
-    def visit_Match(self, node: cst.Match) -> None:
-        self._collect(node.subject)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name) and node.func.value in _NARROWING_CALLS:
-            self._collect(node)
-
-
-class _NameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
-class _ConditionalCollector(cst.CSTVisitor):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.tests: set[cst.CSTNode] = set()
-        self.nested: set[cst.CSTNode] = set()
-        self.depth = 0  # how many enclosing ``.. if name else ..`` we are inside
-
-    def _tests_name(self, node: cst.IfExp) -> bool:
-        return isinstance(node.test, cst.Name) and node.test.value == self.name
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        if self.depth:
-            self.nested.add(node)
-        if self._tests_name(node):
-            self.tests.add(node.test)
-            self.depth += 1
-
-    def leave_IfExp(self, original_node: cst.IfExp) -> None:
-        if self._tests_name(original_node):
-            self.depth -= 1
-
-
-class _BindingCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.table: dict[cst.CSTNode, tuple[cst.BaseExpression | None,
-                                            cst.BaseExpression | None]] = {}
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            if isinstance(t.target, cst.Name):
-                self.table[t.target] = (node.value, None)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if isinstance(node.target, cst.Name):
-            self.table[node.target] = (node.value, node.annotation.annotation)
-
-
-def _collect_bindings(node: cst.CSTNode) -> dict[cst.CSTNode, tuple[
-        cst.BaseExpression | None, cst.BaseExpression | None]]:
-    collector = _BindingCollector()
-    node.visit(collector)
-    return collector.table
-
-
-class _MutationCollector(cst.CSTVisitor):
-    """Names changed in place: ``x[k] = v``, ``del x[k]``, ``x |= ...``, ``x.update(...)``."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def _target(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Subscript | cst.Attribute) and isinstance(target.value,
-                                                                            cst.Name):
-            self.names.add(target.value.value)
-        elif isinstance(target, cst.Tuple | cst.List):
-            for el in target.elements:
-                self._target(el.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._target(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._target(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target)
-        if isinstance(node.target, cst.Name):
-            self.names.add(node.target.value)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._target(node.target)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        f = node.func
-        if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and \
-                f.attr.value in _MUTATORS:
-            self.names.add(f.value.value)
-
-
-def _collect_mutated(node: cst.CSTNode) -> frozenset[str]:
-    collector = _MutationCollector()
-    node.visit(collector)
-    return frozenset(collector.names)
 
 
 __all__ = ["Finding", "ModuleContext", "judge_payload", "literal_description"]
