@@ -80,21 +80,42 @@ class _Index:
         return [n for n in self.binders.get(name, ()) if self.scopes[id(n)] is scope]
 
 
+# Fields that never hold child nodes (names, operators, flags): not walked.
+_LEAF_FIELDS = frozenset({
+    "ctx", "op", "ops", "id", "arg", "attr", "name", "names", "module", "asname", "level",
+    "kind", "type_comment", "conversion", "is_async", "rest", "kwd_attrs", "tag",
+})
+_CHILDREN: dict[type, tuple[str, ...]] = {ast.Constant: (), ast.MatchSingleton: ()}
+
+
+def _children(kind: type) -> tuple[str, ...]:
+    fields = _CHILDREN.get(kind)
+    if fields is None:
+        # Any non-node value (a flag or a line number in a field not listed above) is a leaf.
+        fields = tuple(f for f in getattr(kind, "_fields", ()) if f not in _LEAF_FIELDS
+                       and f != "lineno") if issubclass(kind, ast.AST) else ()
+        _CHILDREN[kind] = fields
+    return fields
+
+
 def _index(tree: ast.Module) -> _Index | None:
     """None when the module uses syntax this module leaves to libcst."""
     index = _Index()
     bind = index.bind
-    stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+    calls = index.calls
+    stack: list[tuple[ast.AST | None, ast.AST | None]] = [(tree, None)]
     pop, push = stack.pop, stack.append
     while stack:
         node, scope = pop()
+        if node is None:  # the key of a `**` entry in a dict display
+            continue
         kind = type(node)
         if kind is ast.Name:
             if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                 bind(node.id, node, scope)  # type: ignore[attr-defined]
             continue
         if kind is ast.Call:
-            index.calls.append((node, scope))  # type: ignore[arg-type]
+            calls.append((node, scope))  # type: ignore[arg-type]
         elif kind is ast.arg:
             bind(node.arg, node, scope)  # type: ignore[attr-defined]
         elif kind in _DEF_TYPES:
@@ -116,13 +137,14 @@ def _index(tree: ast.Module) -> _Index | None:
         elif kind in _NEW_SYNTAX:
             return None
         inner = node if kind in _SCOPE_TYPES else scope
-        for field in node._fields:
+        for field in _children(kind):
             value = getattr(node, field, None)
+            if value is None:
+                continue
             if type(value) is list:
                 for item in value:
-                    if isinstance(item, ast.AST):
-                        push((item, inner))
-            elif isinstance(value, ast.AST):
+                    push((item, inner))
+            else:
                 push((value, inner))
     return index
 

@@ -73,6 +73,30 @@ def _project(config_path: Path, config: Config) -> ProjectContext:
     return project
 
 
+def _preload(explicit: str | None) -> None:
+    """Load the config, libcst and the payload TypedDicts once, in flake8's main process.
+
+    flake8 forks its ``--jobs`` workers after parsing options, so they inherit all of
+    it instead of each importing libcst and reading the types again. Only done when a
+    tscrun config is named or found from the working directory; never raises.
+    """
+    try:
+        path = Path(explicit) if explicit else Path.cwd()
+        config_path = find_config(path) if path.is_dir() else (path if path.is_file() else None)
+        if config_path is None:
+            return
+        config_path = config_path.absolute()
+        config = _config(config_path)
+        if isinstance(config, ConfigError):
+            return
+        project = _project(config_path, config)
+        for event in config.events:
+            project.catalog.payload_type(event)
+        import tscrun_lint.engine  # noqa: F401 - imported here to be inherited by workers
+    except Exception:  # noqa: BLE001 - a failure here only means each file loads it later
+        return
+
+
 def _selected_by_flake8(options: argparse.Namespace) -> bool:
     """Whether flake8 would report any TSC code, decided as flake8 decides (per-file
     ignores aside, which flake8 applies afterwards)."""
@@ -121,6 +145,8 @@ class TscrunChecker:
         value = getattr(options, "tscrun_config", None)
         cls.config_option = value or None
         cls.enabled = _selected_by_flake8(options)
+        if cls.enabled:
+            _preload(cls.config_option or os.environ.get(ENV_VAR))
 
     def _config_path(self) -> Path | ConfigError:
         explicit = self.config_option or os.environ.get(ENV_VAR)
