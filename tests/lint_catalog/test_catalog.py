@@ -213,3 +213,9 @@ def test_user_code_is_never_imported(syntax_project: Path) -> None:
     bomb = syntax_project / "src" / "events" / "user_registered.py"
     bomb.write_text("raise SystemExit('imported!')\n" + bomb.read_text())
     assert "email" in shape(catalog_for(syntax_project).payload_type("user.registered"))
+
+
+def test_type_module_that_would_crash_the_parser_is_undecided(syntax_project: Path) -> None:
+    module = syntax_project / "src" / "events" / "user_registered.py"
+    module.write_text(module.read_text() + "X = " + " or ".join(["a"] * 7000) + "\n")
+    assert catalog_for(syntax_project).payload_type("user.registered") is None
