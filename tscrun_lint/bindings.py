@@ -122,7 +122,9 @@ class FileBindings:
         return name.value in found
 
 
-_NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "type", "len", "hasattr"})
+# Calls that narrow their argument in a condition (conditions are collected whole anyway;
+# these also count outside one, to be safe).
+_NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr"})
 
 
 class _NarrowingCollector(cst.CSTVisitor):

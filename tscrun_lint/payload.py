@@ -681,14 +681,20 @@ class _Judge:
         return t if isinstance(t, TypedDictType) else None
 
     def declared_value(self, expr: cst.Name, t: Type, key: str, td: TypedDictType) -> Verdict:
-        """A value that is a name: judged by its declared type, when nothing narrowed it."""
+        """A value that is a name: judged by its declared type (or the type mypy infers
+        from the literal it is assigned once), when nothing can have narrowed it."""
         bound = self.ctx.bindings.binding(expr)
-        if bound is None or bound[1] is None:
-            return UNKNOWN  # unannotated: mypy infers its type from code we do not follow
+        if bound is None:
+            return UNKNOWN
+        value, annotation = bound
         owner = self.ctx.bindings.owner(expr)
         if owner is None or expr.value in self.ctx.bindings.narrowed_names(owner):
             return UNKNOWN  # ``if isinstance(x, ...)``, ``if x``... may have narrowed it
-        declared = self.annotation_type(bound[1])
+        # unannotated, ``x = "a"`` makes x a str (literals widen), ``x = [1]`` a list[int]
+        declared = self.annotation_type(annotation) if annotation is not None else \
+            infer_type(value) if value is not None else None
+        if declared is None:
+            return UNKNOWN
         fits = is_subtype(declared, t)
         if fits is False:
             return self.wrong(expr, t, key, td, describe(declared))

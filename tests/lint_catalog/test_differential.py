@@ -95,6 +95,8 @@ class Gen:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.walrus = 0
+        self.setup: list[str] = []
+        """Lines ``vN = <value>`` the next case needs (names assigned once, unannotated)."""
 
     def pick(self, *options: str | Callable[[], str]) -> str:
         choice = self.rng.choice(options)
@@ -106,10 +108,17 @@ class Gen:
             return self.rng.choice(UNDECIDABLE)
         if r < 0.055:
             return self.rng.choice(list(TYPED_NAMES))
-        if r < 0.085:
+        if r < 0.07:
+            value = self.value(t, bad, depth)
+            if value in ("[]", "{}", "()"):
+                return value  # mypy wants an annotation for an empty container
+            self.walrus += 1
+            self.setup.append(f"    v{self.walrus} = {value}")
+            return f"v{self.walrus}"
+        if r < 0.10:
             self.walrus += 1
             return f"(w{self.walrus} := {self.value(t, bad, depth)})"
-        if r < 0.125:
+        if r < 0.14:
             return f"({self.value(t, bad, depth)} if c else {self.value(t, self.rng.random() < 0.5, depth)})"
         kind = t if isinstance(t, str) else t[0]  # type: ignore[index]
         v = (self.bad if bad else self.good)(kind, t, depth)
@@ -276,7 +285,10 @@ class Gen:
             self.walrus += 1
             var = f"p{self.walrus}"
             declared = self.rng.choice([name, name, self.rng.choice(list(SPECS))])
-            lines.append(f"    {var}: {declared} = {self.display(declared, bad, 0)}")
+            display = self.display(declared, bad, 0)
+            lines.extend(self.setup)
+            self.setup.clear()
+            lines.append(f"    {var}: {declared} = {display}")
             return var
         return self.rng.choice(["[1]", '"s"', "3", "None", "(1, 2)", "{1, 2}", "[x for x in 'ab']"])
 
@@ -311,6 +323,8 @@ def generate(rng: random.Random, count: int) -> tuple[str, list[Case]]:
         name = rng.choice(TARGETS)
         first = len(lines) + 1
         payload = gen.payload(name, lines)
+        lines.extend(gen.setup)
+        gen.setup.clear()
         lines.append(f"    x_{n}: {name} = {payload}")
         cases.append(Case(n, name, first, len(lines)))
     return "\n".join(lines) + "\n", cases

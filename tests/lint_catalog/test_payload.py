@@ -171,6 +171,11 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
      'emit("user.registered", {"id": s, "name": n, "email": maybe, "age": n})\n'
      'emit("order.completed", {"orderId": s, "total": n, "lines": lines, "coupon": lines})',
      [("TSC103", "n, "), ("TSC103", "maybe"), ("TSC103", "lines}")]),
+    ("names assigned a literal once have its (widened) type",
+     'st = "active"\nnums = ["a"]\nnone = None\ncount = 3\n'
+     'emit("profile.updated", {"status": st, "tags": nums, "bio": none})\n'
+     f'emit("user.registered", {{{OK_USER}, "age": count}})',
+     [("TSC103", "st,"), ("TSC103", "none}")]),
     ("names that may be narrowed are not judged",
      'if isinstance(maybe, str):\n    emit("user.registered", {"id": maybe, "name": "A", '
      '"email": maybe})', []),
