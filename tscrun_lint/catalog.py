@@ -270,10 +270,26 @@ class Catalog:
 
     def _event_payloads(self, resolver: Resolver, expr: cst.BaseExpression,
                         depth: int) -> tuple[TypedDictType, ...] | None:
+        if depth > _MAX_DEPTH:
+            return None
         text = string_value(expr)
         if isinstance(text, str):
             parsed = parse_expr(text)
             return self._event_payloads(resolver, parsed, depth + 1) if parsed else None
+        parts: list[cst.BaseExpression] = []
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+            parts = [expr.left, expr.right]  # Event[A] | Event[B]
+        elif isinstance(expr, cst.Subscript) and resolver(expr.value) in (
+                External("typing.Union"), External("typing.Optional")):
+            parts = [el.slice.value for el in expr.slice if isinstance(el.slice, cst.Index)]
+        if parts:
+            found: list[TypedDictType] = []
+            for part in parts:
+                tds = self._event_payloads(resolver, part, depth + 1)
+                if tds is None:
+                    return None
+                found.extend(td for td in tds if td not in found)
+            return tuple(found)
         if not isinstance(expr, cst.Subscript) or len(expr.slice) != 1:
             return None
         base = resolver(expr.value)

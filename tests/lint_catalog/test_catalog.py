@@ -161,6 +161,10 @@ def test_handlers(catalog: Catalog) -> None:
     aliased = _handler(catalog, "aliased")  # listen = _real
     assert isinstance(aliased, HandlerInfo)
     assert (aliased.line, [td.name for td in aliased.accepted or ()]) == (5, ["Payment"])
+    either = _handler(catalog, "either")  # "Event[A] | Union[Event[B]]"
+    assert isinstance(either, HandlerInfo)
+    assert [td.name for td in either.accepted or ()] == ["UserRegisteredEvent",
+                                                         "OrderPlacedEvent"]
     for undecided in ("anything", "bare"):  # Event[Any]; no annotation
         info = _handler(catalog, undecided)
         assert isinstance(info, HandlerInfo) and info.accepted is None, undecided
@@ -170,6 +174,15 @@ def test_handlers(catalog: Catalog) -> None:
         "subscriber's table")
     assert _handler(catalog, "nameless") == Missing(
         'module "functions.subscribers.audit" has no "nothing_here"')
+
+
+def test_an_edited_config_gets_a_new_catalog(syntax_project: Path) -> None:
+    first = catalog_for(syntax_project)
+    config = syntax_project / "pyproject.toml"
+    config.write_text(config.read_text().replace('"flags.set"', '"flags.changed"'))
+    second = catalog_for(syntax_project)
+    assert second is not first
+    assert isinstance(second.payload_type("flags.changed"), TypedDictType)
 
 
 def test_one_catalog_per_config_and_parsed_once(catalog: Catalog) -> None:
