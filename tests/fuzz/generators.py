@@ -294,9 +294,11 @@ def _contexts(call: str) -> list[str]:
 
 
 @st.composite
-def modules(draw: st.DrawFn, max_depth: int = 40) -> Module:
-    decoy_only = draw(st.integers(0, 4)) == 0
-    pool = DECOYS if decoy_only else EMITTERS + DECOYS
+def modules(draw: st.DrawFn, max_depth: int = 40,
+            emitters: tuple[tuple[str, str], ...] | None = None) -> Module:
+    """A module calling some emitters; ``emitters`` fixes the pool (no decoys then)."""
+    decoy_only = emitters is None and draw(st.integers(0, 4)) == 0
+    pool = emitters or (DECOYS if decoy_only else EMITTERS + DECOYS)
     chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
     parts = [PRELUDE]
     parts += [imports + "\n" for imports, _ in chosen]
