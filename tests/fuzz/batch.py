@@ -87,8 +87,8 @@ def draw_items(count: int, keep: Callable[[Item], bool] = lambda item: True,
                max_depth: int = 40) -> list[Item]:
     """``count`` distinct items drawn by hypothesis (no shrinking: nothing is checked per item).
 
-    Hypothesis starts with small, often equal, examples; duplicates are dropped and
-    drawing goes on until ``count`` distinct ones are kept.
+    Hypothesis starts with small, often equal, examples: duplicates are dropped and
+    the last ``count`` distinct ones kept.
     """
     drawn: dict[bytes, Item] = {}
 
@@ -97,11 +97,12 @@ def draw_items(count: int, keep: Callable[[Item], bool] = lambda item: True,
     def collect(item: Item) -> None:
         key = item.text.encode() if isinstance(item, Module) else (
             item.data + item.class_name.encode() if isinstance(item, PayloadCut) else item)
-        if len(drawn) < count and keep(item):
+        if keep(item):
             drawn.setdefault(key, item)
 
     collect()
-    return list(drawn.values())
+    # The last ones: hypothesis starts with its simplest (least varied) examples.
+    return list(drawn.values())[-count:]
 
 
 def write_batch(root: Path, drawn: list[Item]) -> Batch:

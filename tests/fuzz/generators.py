@@ -96,7 +96,7 @@ BUS_MODULE = "from tscrun import events\nfrom tscrun.events import emit\n"
 KEYS = ("id", "name", "email", "registeredAt", "age", "verifiedAt", "orderId", "userId",
         "total", "lines", "sku", "quantity", "price", "extra", "", "ïd", "id ")
 
-_names = st.sampled_from([
+any_names = st.sampled_from([
     '"user.registered"', "'user.verified'", '"order.completed"', '"""user.registered"""',
     "r'user.registered'", 'u"order.completed"', '"user.registerd"', '"usr.registered"',
     '"order.complete"', '"User.Registered"', '"user-registered"', '""', '"a"',
@@ -110,6 +110,13 @@ _names = st.sampled_from([
     '"user.registered".lower()', "lambda: 'user.registered'", "[NAME]",
     '("user.registered")', '(\n    "user.registered"  # a comment\n)',
     "'user.reg' + 'istered'", "NAME + ''",
+])
+
+# Literal names within two edits of exactly one configured name: what --fix rewrites.
+misspelt_names = st.sampled_from([
+    '"user.registerd"', "'usr.registered'", '"order.complete"', '"User.Registered"',
+    '"user-registered"', '"user.registered\\n"', "r'user.verifed'", '"""order.compelted"""',
+    'u"user.verifid"', '"user.regsitered"', '"user.registered "', "'ordr.completed'",
 ])
 
 _leaves = st.sampled_from([
@@ -207,16 +214,18 @@ takes seconds, depth 30 hours, with or without the plugin): batches for mypy sta
 
 
 @st.composite
-def calls(draw: st.DrawFn, callee: str, max_depth: int = 40) -> str:
+def calls(draw: st.DrawFn, callee: str, max_depth: int = 40,
+          names: st.SearchStrategy[str] = any_names) -> str:
     """One call of ``callee`` with arguments of some shape."""
-    n = draw(_names)
+    n = draw(names)
     p = draw(st.one_of(payloads, payloads, payloads, deep_payloads(max_depth),
                        st.sampled_from(["user", "order", "param", "payload"])))
     shape = draw(st.integers(0, 20))
+    # The plain shape first: hypothesis's simplest draw is index 0.
     args = [
+        f"{n}, {p}",
         "",
         n,
-        f"{n}, {p}",
         f"{n}, {p}, {draw(payloads)}",
         "*args",
         f"*[{n}, {p}]",
@@ -295,7 +304,8 @@ def _contexts(call: str) -> list[str]:
 
 @st.composite
 def modules(draw: st.DrawFn, max_depth: int = 40,
-            emitters: tuple[tuple[str, str], ...] | None = None) -> Module:
+            emitters: tuple[tuple[str, str], ...] | None = None,
+            names: st.SearchStrategy[str] = any_names) -> Module:
     """A module calling some emitters; ``emitters`` fixes the pool (no decoys then)."""
     decoy_only = emitters is None and draw(st.integers(0, 4)) == 0
     pool = emitters or (DECOYS if decoy_only else EMITTERS + DECOYS)
@@ -304,11 +314,11 @@ def modules(draw: st.DrawFn, max_depth: int = 40,
     parts += [imports + "\n" for imports, _ in chosen]
     for _ in range(draw(st.integers(1, 6))):
         _, callee = draw(st.sampled_from(chosen))
-        call = draw(calls(callee, max_depth))
+        call = draw(calls(callee, max_depth, names))
         contexts = _contexts(call)
         parts.append(contexts[draw(st.integers(0, len(contexts) - 1))])
     if not decoy_only and draw(st.booleans()):
-        local = draw(calls("local_events.emit", max_depth))
+        local = draw(calls("local_events.emit", max_depth, names))
         parts.append(f"async def with_local_import() -> None:\n"
                      f"    from tscrun import events as local_events\n    await {local}\n")
     return Module("\n\n".join(parts), decoy_only)
