@@ -319,7 +319,7 @@ def modules(draw: st.DrawFn, max_depth: int = 40,
         parts.append(contexts[draw(st.integers(0, len(contexts) - 1))])
     if not decoy_only and draw(st.booleans()):
         local = draw(calls("local_events.emit", max_depth, names))
-        parts.append(f"async def with_local_import() -> None:\n"
+        parts.append(f"async def with_tscrun_imported_locally() -> None:\n"
                      f"    from tscrun import events as local_events\n    await {local}\n")
     return Module("\n\n".join(parts), decoy_only)
 

@@ -8,6 +8,7 @@ what the in-process API says.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -145,3 +146,36 @@ def test_mypy_plugin_never_crashes_and_counts_every_file(count: int, tmp_path: P
     assert int(checked[1]) == len(batch.files), summary
     # The plugin was loaded and judged the emit calls.
     assert "[tscrun-" in proc.stdout or not batch.generated
+
+    # No false positives against mypy: whatever the analyzer says about an emit call,
+    # mypy (with the plugin) also has something to say about that call.
+    errors: dict[str, set[int]] = defaultdict(set)
+    for line in proc.stdout.splitlines():
+        m = re.match(r"^(?P<path>[^:]+):(?P<line>\d+): error: ", line)
+        if m:
+            errors[Path(m["path"]).as_posix()].add(int(m["line"]))
+    lint = run([tool("tscrun-lint"), "--format", "json", *map(batch.rel, batch.generated)],
+               batch.root)
+    assert_no_crash(lint)
+    unmatched = []
+    for d in json.loads(lint.stdout)["diagnostics"]:
+        span = _emit_call_span(batch.root / d["path"], d["line"])
+        if span is None:
+            continue  # in a branch mypy never checks (after `if TYPE_CHECKING:`)
+        if not any(span[0] <= line <= span[1] for line in errors[d["path"]]):
+            unmatched.append(d)
+    assert unmatched == [], "the analyzer reported calls mypy accepts"
+
+
+def _emit_call_span(path: Path, line: int) -> tuple[int, int] | None:
+    """The lines of the innermost call around ``line``; None inside code mypy skips."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+                and node.orelse and node.orelse[0].lineno <= line
+                <= (node.orelse[-1].end_lineno or line)):
+            return None
+    spans = [(n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
+             if isinstance(n, ast.Call) and n.lineno <= line <= (n.end_lineno or n.lineno)]
+    assert spans, f"{path}:{line}: a diagnostic outside any call"
+    return min(spans, key=lambda s: s[1] - s[0])

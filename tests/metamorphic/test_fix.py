@@ -99,6 +99,9 @@ def test_fix_is_safe_exact_and_idempotent(count: int, tmp_path: Path) -> None:
             assert d["code"] in FIXABLE_CODES, d
             fixes.setdefault(d["path"], []).append(d)
     assert all(variants[p] not in ("noqa", "bare-noqa") for p in fixes), "a noqa line got a fix"
+    for d in before["diagnostics"]:
+        assert variants[d["path"]] != "bare-noqa", f"# noqa did not silence {d}"
+        assert variants[d["path"]] != "noqa" or d["code"] != "TSC001", f"# noqa: TSC001 ignored {d}"
     assert sum(len(f) for f in fixes.values()) > 0, "the batch should hold misspelt names"
 
     diff = run([tool("tscrun-lint"), "--diff", GEN_PACKAGE], root)
