@@ -242,6 +242,13 @@ class _Collector:
         return f"{prefix}.{module}" if prefix else module
 
 
+def module_from_tree(name: str, path: Path, tree: cst.Module) -> ModuleInfo:
+    """A module already parsed elsewhere (the engine's tree of the checked file)."""
+    info = ModuleInfo(name, path, tree, path.stem == "__init__")
+    _Collector(info).block(tree.body)
+    return info
+
+
 def read_module(name: str, path: Path) -> ModuleInfo | None:
     """Parse ``path`` as module ``name``; None if it cannot be read or parsed."""
     try:

@@ -30,7 +30,14 @@ from tscrun_lint.literals import (
     literal_value,
     string_value,
 )
-from tscrun_lint.modules import DefSym, External, NotFound, Symbol
+from tscrun_lint.modules import (
+    DefSym,
+    External,
+    ModuleInfo,
+    NotFound,
+    Symbol,
+    module_from_tree,
+)
 from tscrun_lint.typemodel import (
     AnyType,
     DictType,
@@ -64,12 +71,27 @@ class ModuleContext:
     module: str | None
     scopes: Mapping[cst.CSTNode, Scope | None]
     qualnames: Mapping[cst.CSTNode, Collection[QualifiedName]]
+    tree: cst.Module | None = None
+    """The checked module (the tree the metadata was computed on); found if not given."""
     _bindings: FileBindings | None = field(default=None, repr=False)
+
+    _local: ModuleInfo | None = field(default=None, repr=False)
+    _local_done: bool = field(default=False, repr=False)
+
+    def local_module(self) -> ModuleInfo | None:
+        """The checked module's top-level bindings, from the engine's own tree."""
+        if not self._local_done:
+            self._local_done = True
+            root = self.bindings.root()
+            path = self.catalog.index.file(self.module) if self.module else None
+            if root is not None and path is not None and self.module is not None:
+                self._local = module_from_tree(self.module, path, root)
+        return self._local
 
     @property
     def bindings(self) -> FileBindings:
         if self._bindings is None:
-            self._bindings = FileBindings(self.scopes)
+            self._bindings = FileBindings(self.scopes, self.tree)
         return self._bindings
 
 
@@ -282,7 +304,7 @@ class _Judge:
             if any(a.keyword is None and a.star != "**" for a in call.args):
                 return UNKNOWN  # dict(mapping, ...): mypy does not check it against the TypedDict
             return self.keywords(call, td)
-        actual = self.catalog.typed_dict(callee)
+        actual = self.catalog.typed_dict_symbol(self.resolve_qualname(callee))
         if actual is None:
             declared = self.call_type(call)
             if isinstance(declared, TypedDictType):
@@ -325,7 +347,7 @@ class _Judge:
             return None
         if callee in _BUILTIN_RESULTS:
             return Prim(_BUILTIN_RESULTS[callee])
-        sym = self.catalog.index.resolve_qualname(callee)
+        sym = self.resolve_qualname(callee)
         if not isinstance(sym, DefSym) or sym.binding.kind != "def":
             return None
         fn = sym.binding.node
@@ -631,8 +653,22 @@ class _Judge:
         if isinstance(node, cst.Name | cst.Attribute):
             qn = self.qualname(node)
             if qn is not None:
-                return self.catalog.constant(qn)
+                return self.catalog.symbol_constant(self.resolve_qualname(qn))
         return None
+
+    def resolve_qualname(self, qualname: str) -> Symbol:
+        """Like the index's, but names of the checked module are read from the tree
+        the engine already parsed (never a second parse of the checked file)."""
+        local = self.ctx.local_module()
+        prefix = f"{self.ctx.module}."
+        if local is None or not qualname.startswith(prefix) or "<locals>" in qualname:
+            return self.catalog.index.resolve_qualname(qualname)
+        index = self.catalog.index
+        first, *rest = qualname[len(prefix):].split(".")
+        sym = index.lookup(local, first)
+        for attr in rest:
+            sym = index.attribute(sym, attr)
+        return sym
 
     def resolver(self, anchor: cst.CSTNode) -> Resolver:
         """Resolve names in an annotation of the checked file.
@@ -646,7 +682,7 @@ class _Judge:
         def resolve(expr: cst.BaseExpression) -> Symbol:
             qn = self.qualname(expr)
             if qn is not None:
-                return index.resolve_qualname(qn)
+                return self.resolve_qualname(qn)
             head = expr
             while isinstance(head, cst.Attribute):
                 head = head.value
@@ -655,7 +691,7 @@ class _Judge:
             if head.value in scope and any(
                     not isinstance(a.scope, GlobalScope) for a in scope[head.value]):
                 return None
-            module = index.get(self.ctx.module)
+            module = self.ctx.local_module()
             if module is None:
                 return None
             found = index.resolve_expr(module, expr)
