@@ -1,9 +1,10 @@
 """The same program, reformatted, gets the same diagnostics (modulo positions).
 
 Rewrites: line breaks inside calls and displays, comments everywhere,
-redundant parentheses, the other quote style, CRLF line endings, and another
+redundant parentheses, the other quote style, CRLF line endings, another
 import form of the emitter (``import tscrun.events as tev``,
-``from tscrun.events import emit as publish``, ``import tscrun.events``).
+``from tscrun.events import emit as publish``, ``import tscrun.events``), CR-only
+line endings and tab indentation.
 Programs: hypothesis-generated modules (tests/fuzz/generators.py) and every
 file of the fixture projects.
 """
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 
 from tscrun import load_config
 from tscrun_lint.context import ProjectContext
+from tscrun_lint.diagnostic import Diagnostic
 from tscrun_lint.engine import check_text
 from tscrun_lint.runner import Options, run
 
@@ -30,7 +32,7 @@ from tests.fuzz.harness import GEN_PACKAGE, budget, fuzz_settings, hang_guard, p
 from tests.metamorphic.transforms import TRANSFORMS
 
 REPO = Path(__file__).resolve().parents[2]
-MODULES = budget(30, 600)
+MODULES = budget(25, 600)
 ALIAS_FORMS = ("module-alias", "function-alias", "dotted-import")
 SINGLE_EMITTER = (("from tscrun import events", "events.emit"),)
 
@@ -45,11 +47,21 @@ def project() -> Iterator[ProjectContext]:
         yield ProjectContext(load_config(root / "tscrun.toml"))
 
 
-def _said(project: ProjectContext, text: str) -> Said:
+SAME_POSITIONS = ("crlf", "cr")
+"""Rewrites that move no character to another line or column."""
+
+
+def _diagnostics(project: ProjectContext, text: str) -> list[Diagnostic]:
     path = project.config.root / GEN_PACKAGE / "program.py"
     with hang_guard():
-        result = check_text(path, text, project)
-    return Counter((d.code, d.message) for d in result.diagnostics)
+        return check_text(path, text, project).diagnostics
+
+
+def _said(diagnostics: list[Diagnostic], positions: bool = False) -> Said:
+    if positions:
+        return Counter((f"{d.line}:{d.column}-{d.end_line}:{d.end_column} {d.code}", d.message)
+                       for d in diagnostics)
+    return Counter((d.code, d.message) for d in diagnostics)
 
 
 @pytest.mark.parametrize("count", [MODULES],
@@ -63,13 +75,16 @@ def test_reformatting_keeps_the_diagnostics(count: int, project: ProjectContext)
                                  modules(emitters=SINGLE_EMITTER) if single else modules())))
     def check(drawn: tuple[bool, Module]) -> None:
         single, module = drawn
-        before = _said(project, module.text)
+        original = _diagnostics(project, module.text)
         for name, transform in TRANSFORMS.items():
             if name in ALIAS_FORMS and not single:
                 continue  # only a module whose one emitter is `events` can be re-aliased
             rewritten = transform(module.text)
             assert parses(rewritten), f"{name} wrote invalid Python"
-            assert _said(project, rewritten) == before, f"{name} changed the diagnostics"
+            found = _diagnostics(project, rewritten)
+            assert _said(found) == _said(original), f"{name} changed the diagnostics"
+            if name in SAME_POSITIONS:
+                assert _said(found, True) == _said(original, True), f"{name} moved them"
             seen[name] += 1
 
     check()

@@ -7,6 +7,7 @@ endings. ``TRANSFORMS`` names them for test ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import libcst as cst
@@ -128,6 +129,16 @@ def crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
+def cr(text: str) -> str:
+    """Old Mac line endings, which Python still reads."""
+    return text.replace("\r\n", "\n").replace("\n", "\r")
+
+
+def tabs(text: str) -> str:
+    """Indentation by tabs (every four leading spaces become one tab)."""
+    return re.sub(r"(?m)^((?:    )+)", lambda m: "\t" * (len(m[1]) // 4), text)
+
+
 class _Realias(cst.CSTTransformer):
     """``from tscrun import events`` + ``events.emit`` -> another import form of the emitter."""
 
@@ -178,6 +189,8 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
     "parentheses": parenthesize,
     "quotes": swap_quotes,
     "crlf": crlf,
+    "cr": cr,
+    "tabs": tabs,
     "module-alias": realias("module-alias"),
     "function-alias": realias("function-alias"),
     "dotted-import": realias("dotted"),
