@@ -188,3 +188,23 @@ def is_non_mapping_literal(expr: cst.BaseExpression) -> bool:
 
 CONTAINERS = (cst.List, cst.Set, cst.Dict, cst.Tuple, cst.ListComp, cst.SetComp, cst.DictComp,
                cst.GeneratorExp)
+
+
+def has_empty_display(expr: cst.BaseExpression, depth: int = 0) -> bool:
+    """Does ``expr`` hold an empty list/dict/set display (a type with Never in it)?"""
+    if depth > 50:
+        return True
+    if isinstance(expr, cst.List | cst.Set | cst.Dict) and not expr.elements:
+        return True
+    if isinstance(expr, cst.NamedExpr):
+        return has_empty_display(expr.value, depth + 1)
+    if isinstance(expr, cst.IfExp):
+        return has_empty_display(expr.body, depth + 1) or has_empty_display(expr.orelse,
+                                                                              depth + 1)
+    if isinstance(expr, cst.List | cst.Set | cst.Tuple):
+        return any(has_empty_display(e.value, depth + 1) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return any(has_empty_display(e.key, depth + 1) or has_empty_display(e.value, depth + 1)
+                   if isinstance(e, cst.DictElement) else has_empty_display(e.value, depth + 1)
+                   for e in expr.elements)
+    return False

@@ -24,6 +24,7 @@ from tscrun_lint.bindings import FileBindings
 from tscrun_lint.catalog import Catalog, Resolver
 from tscrun_lint.literals import (
     CONTAINERS,
+    has_empty_display,
     infer_type,
     is_non_mapping_literal,
     literal_description,
@@ -235,6 +236,15 @@ class _Judge:
                     verdicts.append(judge(branch))
                 finally:
                     del self.known[name]
+            a, b = verdicts
+            # An empty display that does not fit is list[Never] (say) to mypy, which then
+            # joins the branches instead: with an Any on the other side (any non-literal
+            # may be one), the result is Any, accepted.
+            for verdict, branch, other in ((a, expr.body, expr.orelse),
+                                           (b, expr.orelse, expr.body)):
+                if verdict.status is Status.BAD and has_empty_display(branch) and \
+                        literal_description(other) is None:
+                    return UNKNOWN
             return _worst(verdicts)
         a, b = judge(expr.body), judge(expr.orelse)
         if a.status is Status.BAD and b.status is Status.BAD:
