@@ -287,6 +287,9 @@ class ModuleIndex:
         self._modules: dict[Path, tuple[tuple[int, int] | None, ModuleInfo | None]] = {}
         self._folders: dict[Path, tuple[int, int] | None] = {}
         self._volatile: set[Path] = set()
+        # (module, name) pairs being looked up: a name met again on the way is an import
+        # cycle (the depth limit alone lets cycles with several bindings fan out for minutes).
+        self._resolving: set[tuple[str, str]] = set()
         self.volatile = False
         """While True, modules read are checked on each use instead of on refresh: the
         payload judge reads checked modules (for their helpers' return types), and a
@@ -389,7 +392,14 @@ class ModuleIndex:
             if "__getattr__" in module.bindings:
                 return None
             return NotFound(f'no "{name}" in module "{module.name}"')
-        symbols = [self._binding_symbol(module, name, b, _depth) for b in bindings]
+        key = (module.name, name)
+        if key in self._resolving:
+            return None  # import cycle
+        self._resolving.add(key)
+        try:
+            symbols = [self._binding_symbol(module, name, b, _depth) for b in bindings]
+        finally:
+            self._resolving.discard(key)
         first = symbols[0]
         if all(s == first for s in symbols[1:]):
             return first

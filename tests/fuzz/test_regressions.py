@@ -6,8 +6,10 @@ from pathlib import Path
 
 from tscrun.diagnostics import message
 from tscrun_lint import example_project
+from tscrun_lint.runner import Options
+from tscrun_lint.runner import run as run_project
 
-from tests.fuzz.harness import assert_no_crash, run, tool
+from tests.fuzz.harness import assert_no_crash, hang_guard, run, tool
 
 CONTROL_NAMES = '''\
 from tscrun import events
@@ -32,3 +34,25 @@ def test_regression_control_characters_in_event_name_stay_on_one_line(tmp_path: 
     assert_no_crash(flake8)
     assert flake8.stdout.splitlines() == [first, second]
     assert message("TSC001", name="x\r\x00y", hint="") == 'unknown event "x\\r\\x00y"'
+
+
+CYCLE_WELCOME = """\
+from functions.subscribers.update_analytics import listen
+if flag:
+    from functions.subscribers.update_analytics import listen
+if not flag:
+    from functions.subscribers.update_analytics import listen
+"""
+CYCLE_ANALYTICS = CYCLE_WELCOME.replace("update_analytics", "send_welcome_email")
+
+
+def test_regression_import_cycle_with_conditional_reimports_does_not_hang(tmp_path: Path) -> None:
+    # Two handler modules importing `listen` from each other, each more than once: the
+    # source index followed every binding around the cycle until its depth limit, 2**20
+    # and more lookups (34 s with two bindings, hours with three).
+    example_project.write(tmp_path, "", files={
+        "functions/subscribers/send_welcome_email.py": CYCLE_WELCOME,
+        "functions/subscribers/update_analytics.py": CYCLE_ANALYTICS})
+    with hang_guard(20):
+        outcome = run_project([tmp_path], Options(jobs=1))
+    assert [d.code for d in outcome.diagnostics] == []  # a cycle is undecidable: silence
