@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tscrun.diagnostics import message
 from tscrun_lint import example_project
 from tscrun_lint.runner import Options
@@ -56,3 +58,40 @@ def test_regression_import_cycle_with_conditional_reimports_does_not_hang(tmp_pa
     with hang_guard(20):
         outcome = run_project([tmp_path], Options(jobs=1))
     assert [d.code for d in outcome.diagnostics] == []  # a cycle is undecidable: silence
+
+
+BUS = "from tscrun import events\nfrom tscrun.events import emit\n"
+OPEN_ENG = "open in /work/notes/bugs.md for the engine owner; remove this marker once fixed"
+
+
+def _tsc001(tmp_path: Path, source: str) -> list[str]:
+    example_project.write(tmp_path, source, files={"functions/api/bus.py": BUS})
+    outcome = run_project([tmp_path / example_project.EXAMPLE_FILE], Options(jobs=1))
+    return [f"{d.code} {d.line}:{d.column}" for d in outcome.diagnostics]
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_ENG)
+@pytest.mark.parametrize("imports", [
+    "from .bus import events", "from functions.api.bus import events",
+    "from ..api.bus import events", "from . import bus as events"])
+def test_regression_emitter_reexported_by_a_project_module_is_checked(
+        imports: str, tmp_path: Path) -> None:
+    source = f'{imports}\n\nevents.emit("user.registerd", {{}})\n'
+    if imports.endswith("bus as events"):
+        source = source.replace("events.emit", "events.events.emit")
+    assert _tsc001(tmp_path, source) == ["TSC001 3:13" if "bus as" not in imports else
+                                         "TSC001 3:20"]
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_ENG)
+def test_regression_emit_from_a_star_import_is_checked(tmp_path: Path) -> None:
+    source = 'from tscrun.events import *\n\nemit("user.registerd", {})\n'
+    assert _tsc001(tmp_path, source) == ["TSC001 3:6"]
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_ENG)
+@pytest.mark.parametrize("call", ['emit("user.registerd", *args)',
+                                  'emit(name="user.registerd", **kw)'])
+def test_regression_known_name_with_star_arguments_is_checked(call: str, tmp_path: Path) -> None:
+    source = f"from tscrun.events import emit\n\nargs: list = []\nkw: dict = {{}}\n{call}\n"
+    assert [f.split()[0] for f in _tsc001(tmp_path, source)] == ["TSC001"]
