@@ -85,6 +85,20 @@ def write_project(root: Path, extra_config: str = "") -> Path:
     return root
 
 
+def runtime_path(where: Path) -> Path:
+    """A folder holding only ``tscrun`` and ``mypy_plugin``, for mypy's PYTHONPATH.
+
+    mypy treats PYTHONPATH entries like installed packages, which the editable
+    install's import hook would not give it.
+    """
+    where.mkdir(parents=True, exist_ok=True)
+    for package in ("tscrun", "mypy_plugin"):
+        link = where / package
+        if not link.exists():
+            link.symlink_to(REPO / package, target_is_directory=True)
+    return where
+
+
 def parses(text: str) -> bool:
     try:
         ast.parse(text)

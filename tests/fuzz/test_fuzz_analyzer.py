@@ -32,7 +32,7 @@ from tests.fuzz.harness import (
     write_project,
 )
 
-MODULES = budget(150, 3000)
+MODULES = budget(100, 3000)
 CUTS = budget(150, 3000)
 
 
