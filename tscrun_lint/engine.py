@@ -1,10 +1,12 @@
 """Checking one file: prefilter, parse once, resolve metadata once, run every rule in one pass.
 
 The order keeps the common case cheap. A file whose text cannot contain a call
-of ``tscrun.events.emit`` is never parsed (``source.may_call_emit``). A parsed
-file gets libcst metadata only when it has a call at all, and positions only
-when something is reported. Every rule then sees the same emit sites, and the
-payload judgement is shared by the five payload rules.
+of ``tscrun.events.emit`` is never parsed (``source.may_call_emit``). Python's
+own ``ast`` then rejects what libcst must not see and, in ``fastpath``, proves
+most correct modules clean. Only the rest is parsed with libcst, gets scope
+metadata (when it has a candidate call) and positions (when something is
+reported). Every rule sees the same emit sites, and the payload judgement is
+shared by the five payload rules.
 
 Nothing here raises for bad input: unreadable, undecodable, unparsable or
 absurdly nested files become TSC900 and the run goes on.
@@ -32,6 +34,7 @@ from libcst.metadata import (
 
 from tscrun import ConfigError
 from tscrun.diagnostics import message
+from tscrun_lint.catalog import HandlerInfo
 from tscrun_lint.context import FileContext, ProjectContext
 from tscrun_lint.diagnostic import Diagnostic, Fix
 from tscrun_lint.fastpath import proves_clean
@@ -312,7 +315,6 @@ def check_handlers(path: Path, project: ProjectContext,
             module = config.module_for_file(path) or ""
         if sub.handler.module != module:
             continue
-        from tscrun_lint.catalog import HandlerInfo
         info = project.catalog.handler(sub)
         if not isinstance(info, HandlerInfo) or not _same_file(info.path, path):
             continue
