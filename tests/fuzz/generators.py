@@ -61,6 +61,11 @@ DECOYS: tuple[tuple[str, str], ...] = (
     ("def emit(*a: object, **k: object) -> None: ...", "emit"),
     ("from . import names as events", "events.emit"),
     ("import tscrun_lint as ev", "ev.emit"),
+    # Dispatcher.emit: checked by mypy's plugin only (DESIGN), never by the analyzer.
+    ("from tscrun import Dispatcher, load_config\n\n\ndispatcher = Dispatcher(load_config())",
+     "dispatcher.emit"),
+    ("import tscrun as ts\n\n\nclass MyDispatcher(ts.Dispatcher):\n    pass\n\n\n"
+     "mine = MyDispatcher(ts.load_config())", "mine.emit"),
     ("from tscrun import events as _tscrun_events\n\n\n"
      "class Local:\n    async def emit(self, *a: object, **k: object) -> None: ...\n\n\n"
      "local = Local()", "local.emit"),
