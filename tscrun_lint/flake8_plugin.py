@@ -2,8 +2,8 @@
 
 flake8 builds one checker per file, possibly in ``--jobs`` worker processes. What
 is worth keeping between files (the loaded config and the catalog of payload
-TypedDicts) lives in a module-level cache keyed by the config file and its
-digest, so every worker builds it once and picks up an edited config.
+TypedDicts) lives in a module-level cache keyed by the config file (path, mtime,
+size), so every worker builds it once and picks up an edited config.
 
 Nothing may raise into flake8: a broken or missing config becomes TSC302 on the
 files that call ``tscrun.events.emit``; an unexpected error becomes TSC900.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import importlib
 import os
 from collections.abc import Iterator, Sequence
@@ -73,28 +74,16 @@ def _project(config_path: Path, config: Config) -> ProjectContext:
     return project
 
 
-def _preload(explicit: str | None) -> None:
-    """Load the config, libcst and the payload TypedDicts once, in flake8's main process.
-
-    flake8 forks its ``--jobs`` workers after parsing options, so they inherit all of
-    it instead of each importing libcst and reading the types again. Only done when a
-    tscrun config is named or found from the working directory; never raises.
-    """
-    try:
-        path = Path(explicit) if explicit else Path.cwd()
-        config_path = find_config(path) if path.is_dir() else (path if path.is_file() else None)
-        if config_path is None:
-            return
-        config_path = config_path.absolute()
-        config = _config(config_path)
-        if isinstance(config, ConfigError):
-            return
-        project = _project(config_path, config)
-        for event in config.events:
-            project.catalog.payload_type(event)
-        import tscrun_lint.engine  # noqa: F401 - imported here to be inherited by workers
-    except Exception:  # noqa: BLE001 - a failure here only means each file loads it later
-        return
+@functools.lru_cache(maxsize=8)
+def _explicit_config(explicit: str) -> Path | ConfigError:
+    """``--tscrun-config`` / ``$TSCRUN_CONFIG`` resolved once per process (a file or a folder)."""
+    path = Path(explicit)
+    if path.is_dir():
+        found = find_config(path)
+        return found.absolute() if found else ConfigError(
+            "no tscrun config in this folder or above", path=path, key="--tscrun-config")
+    return path.absolute() if path.is_file() else ConfigError(
+        "config file does not exist", path=path, key="--tscrun-config")
 
 
 def _selected_by_flake8(options: argparse.Namespace) -> bool:
@@ -145,19 +134,13 @@ class TscrunChecker:
         value = getattr(options, "tscrun_config", None)
         cls.config_option = value or None
         cls.enabled = _selected_by_flake8(options)
-        if cls.enabled:
-            _preload(cls.config_option or os.environ.get(ENV_VAR))
+        # Nothing heavy is loaded here: a worker imports libcst and reads the payload types
+        # only when one of its files calls emit (never, on code that does not use tscrun).
 
     def _config_path(self) -> Path | ConfigError:
         explicit = self.config_option or os.environ.get(ENV_VAR)
         if explicit:
-            path = Path(explicit)
-            if path.is_dir():
-                found = find_config(path)
-                return found.absolute() if found else ConfigError(
-                    "no tscrun config in this folder or above", path=path, key="--tscrun-config")
-            return path.absolute() if path.is_file() else ConfigError(
-                "config file does not exist", path=path, key="--tscrun-config")
+            return _explicit_config(explicit)
         found = _discover(self.filename)
         if found is None:
             return ConfigError("no tscrun config found for this file; create tscrun.toml or add "
