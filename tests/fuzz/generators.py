@@ -300,7 +300,9 @@ def _contexts(call: str) -> list[str]:
         f"if (fired := {call}):\n    pass\n",
         f"class Outer:\n    class Inner:\n        async def deep(self) -> None:\n"
         f"            async def deeper() -> None:\n                await {call}\n",
-        f"assert {call}\n",
+        # In a function: after `assert f()` where f returns None, mypy skips the rest as
+        # unreachable, which would hide the module's other calls from it.
+        f"def asserting() -> None:\n    assert {call}\n",
         f"async def sync_in_async() -> None:\n    print({call}, sep=\"\")\n",
         f"def with_local_import() -> Any:\n    import logging as local_events\n"
         f"    return local_events.Handler().emit, {call}\n",

@@ -170,14 +170,23 @@ def test_mypy_plugin_never_crashes_and_counts_every_file(count: int, tmp_path: P
 
 
 def _emit_call_span(path: Path, line: int) -> tuple[int, int] | None:
-    """The lines of the innermost call around ``line``; None inside code mypy skips."""
+    """The lines of the innermost call around ``line``; None inside code mypy skips.
+
+    A payload finding may point at the display a variable was bound to, outside the
+    call: then the function around it (mypy reports at the call that passes it).
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if (isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
                 and node.orelse and node.orelse[0].lineno <= line
                 <= (node.orelse[-1].end_lineno or line)):
             return None
-    spans = [(n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
-             if isinstance(n, ast.Call) and n.lineno <= line <= (n.end_lineno or n.lineno)]
-    assert spans, f"{path}:{line}: a diagnostic outside any call"
+
+    def around(kinds: tuple[type[ast.AST], ...]) -> list[tuple[int, int]]:
+        return [(n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
+                if isinstance(n, kinds) and isinstance(n, ast.stmt | ast.expr)
+                and n.lineno <= line <= (n.end_lineno or n.lineno)]
+
+    spans = around((ast.Call,)) or around((ast.FunctionDef, ast.AsyncFunctionDef))
+    assert spans, f"{path}:{line}: a diagnostic outside any call or function"
     return min(spans, key=lambda s: s[1] - s[0])
