@@ -21,12 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
 import sysconfig
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -220,31 +222,41 @@ def build_emit(mistakes: bool) -> Path:
 # --- measuring -------------------------------------------------------------------------
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str] | None
-         ) -> tuple[float, subprocess.CompletedProcess[str]]:
+         ) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall time and CPU time (user + system, the command and its workers) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=dict(os.environ, **(env or {})), text=True,
                           capture_output=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return elapsed, proc
+    return elapsed, cpu, proc
 
 
 Command = tuple[list[str], Path, dict[str, str] | None]
 
 
-def pair(a: Command, b: Command, runs: int
-         ) -> tuple[float, subprocess.CompletedProcess[str], float, subprocess.CompletedProcess[str]]:
-    """Best wall times of two commands run alternately (so load drifts hit both alike)."""
-    best_a = best_b = float("inf")
-    proc_a = proc_b = None
+@dataclass
+class Pair:
+    wall_a: float = float("inf")
+    cpu_a: float = float("inf")
+    wall_b: float = float("inf")
+    cpu_b: float = float("inf")
+    proc_a: subprocess.CompletedProcess[str] | None = None
+
+
+def pair(a: Command, b: Command, runs: int) -> Pair:
+    """Best wall and CPU times of two commands run alternately (load drifts hit both alike)."""
+    result = Pair()
     for _ in range(runs):
-        t, proc_a = _run(*a)
-        best_a = min(best_a, t)
-        t, proc_b = _run(*b)
-        best_b = min(best_b, t)
-    assert proc_a is not None and proc_b is not None
-    return best_a, proc_a, best_b, proc_b
+        wall, cpu, result.proc_a = _run(*a)
+        result.wall_a, result.cpu_a = min(result.wall_a, wall), min(result.cpu_a, cpu)
+        wall, cpu, _ = _run(*b)
+        result.wall_b, result.cpu_b = min(result.wall_b, wall), min(result.cpu_b, cpu)
+    return result
 
 
 def _lines(proc: subprocess.CompletedProcess[str], prefix: str = "") -> int:
@@ -276,10 +288,16 @@ def main() -> int:
 
     def row(label: str, base: str, a: Command, b: Command, target: str, overhead: bool,
             reps: int, note: object) -> None:
-        t_a, proc_a, t_b, _ = pair(a, b, reps)
-        figure = f"{(t_a / t_b - 1) * 100:+.1f}%" if overhead else f"{t_a / t_b:.2f}x"
-        text = note(proc_a) if callable(note) else str(note)
-        rows.append((label, f"{t_a:.3f}", base, f"{t_b:.3f}", figure, target, text))
+        p = pair(a, b, reps)
+        assert p.proc_a is not None
+        if overhead:
+            figure = f"{(p.wall_a / p.wall_b - 1) * 100:+.1f}%"
+            cpu = f"{(p.cpu_a / p.cpu_b - 1) * 100:+.1f}%"
+        else:
+            figure, cpu = f"{p.wall_a / p.wall_b:.2f}x", f"{p.cpu_a / p.cpu_b:.2f}x"
+        text = note(p.proc_a) if callable(note) else str(note)
+        rows.append((label, f"{p.wall_a:.3f}", base, f"{p.wall_b:.3f}", figure, cpu, target,
+                     text))
 
     def found(proc: subprocess.CompletedProcess[str]) -> str:
         return f"{_lines(proc, ': TSC')} TSC diagnostics"
@@ -315,13 +333,15 @@ def main() -> int:
         f"Method: best wall time of {runs} run(s) (at most 3 for flake8 on the real code) of "
         "each real command in a subprocess, each pair alternated, all in one run of "
         "bench/lint.py, tools at their defaults (parallel where they parallelise).\n"
-        "flake8 and ruff run `--isolated`; the plugin overhead compares flake8 with and without "
-        "TSC selected (the plugin does nothing when flake8 would discard its codes)."
+        "CPU = user + system time of the command and its worker processes (less sensitive than "
+        "wall time to other load on a shared machine). flake8 and ruff run `--isolated`; the "
+        "plugin overhead compares flake8 with and without TSC selected (the plugin does nothing "
+        "when flake8 would discard its codes)."
     )
     out = [
         "## tscrun-lint (bench/lint.py)", "", corpora, "",
-        "| measured | seconds | baseline | seconds | ratio | target | notes |",
-        "|---|---|---|---|---|---|---|",
+        "| measured | seconds | baseline | seconds | wall ratio | CPU ratio | target | notes |",
+        "|---|---|---|---|---|---|---|---|",
         *[f"| {' | '.join(r)} |" for r in rows],
         "", method, "",
     ]
