@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tscrun_lint import example_project
 
 from tests.fuzz.generators import Module, cut_files, modules, payload_sources
-from tests.fuzz.harness import GEN_PACKAGE, fuzz_settings, parses, write_project
+from tests.fuzz.harness import GEN_PACKAGE, fuzz_settings, parses, python_text, write_project
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,10 @@ Item = Module | bytes | PayloadCut
 
 
 def item_text(item: Item) -> str | None:
-    """The item's source text, or None when its bytes are not UTF-8."""
+    """The item's source text, or None when Python could not decode its bytes."""
     data = item.text.encode() if isinstance(item, Module) else (
         item.data if isinstance(item, PayloadCut) else item)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    return python_text(data)
 
 
 def mypy_can_read(item: Item) -> bool:
@@ -59,11 +56,9 @@ class Batch:
     payloads: list[Path] = field(default_factory=list)
 
     def readable(self, path: Path) -> bool:
-        """UTF-8 text that Python parses."""
-        try:
-            return parses(path.read_bytes().decode("utf-8"))
-        except UnicodeDecodeError:
-            return False
+        """Text that Python decodes and parses."""
+        text = python_text(path.read_bytes())
+        return text is not None and parses(text)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import io
 import os
 import re
 import signal
 import subprocess
 import sys
+import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +99,15 @@ def runtime_path(where: Path) -> Path:
         if not link.exists():
             link.symlink_to(REPO / package, target_is_directory=True)
     return where
+
+
+def python_text(data: bytes) -> str | None:
+    """The bytes decoded as Python reads a source file (BOM, coding cookie, else UTF-8)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
 
 
 def parses(text: str) -> bool:
