@@ -21,7 +21,7 @@ from tscrun import load_config
 from tscrun_lint.context import ProjectContext
 from tscrun_lint.engine import check_path
 
-from tests.fuzz.batch import Batch, draw_items, mypy_can_read, write_batch
+from tests.fuzz.batch import Batch, Item, draw_items, item_text, mypy_can_read, write_batch
 from tests.fuzz.generators import MYPY_DEPTH
 from tests.fuzz.harness import (
     Finding,
@@ -106,9 +106,18 @@ _FLAKE8_LINE = re.compile(r"^\./(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<
                           r"(?P<msg>.*)$")
 
 
+def _pycodestyle_survives(item: Item) -> bool:
+    """pycodestyle 2.15 (run by flake8 whatever --select says) crashes with IndexError on a
+    module-level line that is only ``b``, ``u`` or ``r`` (a file cut just after a string
+    prefix); not ours to test, so such files stay out of flake8's batch."""
+    text = item_text(item)
+    return text is None or not any(
+        line.strip() in ("u", "U", "b", "B", "r", "R") for line in text.splitlines())
+
+
 @pytest.mark.parametrize("count", [FLAKE8_BATCH], ids=lambda n: f"{n} files")
 def test_flake8_plugin_never_crashes_and_agrees_with_the_api(count: int, tmp_path: Path) -> None:
-    batch = write_batch(tmp_path / "project", draw_items(count))
+    batch = write_batch(tmp_path / "project", draw_items(count, keep=_pycodestyle_survives))
     print(f"flake8 --jobs 1 and --jobs 2: batch of {len(batch.files)} files")
     # flake8 does not run plugins on files Python cannot parse (it reports E999 itself).
     readable = [p for p in batch.generated + batch.cuts + batch.payloads if batch.readable(p)]
