@@ -283,24 +283,30 @@ def proves_clean(tree: ast.Module, project: ProjectContext, module: str | None,
 
 
 def _emit_clean(call: ast.Call, scope: ast.AST | None, m: _Module) -> bool:
+    # Same matching as sites.NameResolver.site: a name written before any * or **
+    # still counts, the payload then does not.
     name_node: ast.expr | None = None
     payload: ast.expr | None = None
+    starred = False
     for i, arg in enumerate(call.args):
         if isinstance(arg, ast.Starred):
-            return True  # the precise path skips calls it cannot match to (name, data)
+            starred = True
+            break
         if i == 0:
             name_node = arg
         elif i == 1:
             payload = arg
     for kw in call.keywords:
         if kw.arg is None:
-            return True
-        if kw.arg == fullnames.EMIT_NAME_PARAM:
+            starred = True
+        elif kw.arg == fullnames.EMIT_NAME_PARAM:
             name_node = kw.value
         elif kw.arg == fullnames.EMIT_DATA_PARAM:
             payload = kw.value
     if name_node is None:
         return True
+    if starred:
+        payload = None
     event = m.event_name(name_node)
     config = m.config
     if event is None or event not in config.events or not config.naming.search(event):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+EMIT_MODULE = "tscrun.events"
 EMIT = "tscrun.events.emit"
 """The only callable whose calls are checked; other ``emit`` methods never are."""
 

@@ -84,6 +84,8 @@ class Bindings(cst.CSTVisitor):
         self.statements: dict[int, cst.Assign | cst.AnnAssign] = {}
         self.imported: set[str] = set()
         self.star = False
+        self.star_modules: set[str] = set()
+        """Absolute modules imported with ``*`` (libcst's names cannot see through those)."""
 
     @property
     def candidates(self) -> list[cst.Call]:
@@ -109,6 +111,8 @@ class Bindings(cst.CSTVisitor):
             return
         if isinstance(node.names, cst.ImportStar):
             self.star = True
+            if not node.relative:
+                self.star_modules.add(dotted)
             return
         for alias in node.names:
             local = alias.asname.name if alias.asname is not None else alias.name
@@ -146,32 +150,54 @@ class NameResolver:
 
     def is_emit(self, call: cst.Call) -> bool:
         names = self.qualnames.get(call.func)
-        if not names or len(names) != 1:
+        if not names:
+            return self._star_emit(call.func)
+        if len(names) != 1:
             return False
         (q,) = names
         # Only through an import: a local variable called `tscrun` is not the package.
         return q.name == fullnames.EMIT and q.source is QualifiedNameSource.IMPORT
 
+    def _star_emit(self, func: cst.BaseExpression) -> bool:
+        """``from tscrun.events import *`` then ``emit(...)``, with ``emit`` bound nowhere else."""
+        if not (isinstance(func, cst.Name) and func.value == "emit"
+                and fullnames.EMIT_MODULE in self.bindings.star_modules):
+            return False
+        scope = self.scopes.get(func)
+        return scope is not None and not scope[func.value]
+
     def site(self, call: cst.Call) -> EmitSite | None:
-        """The emit call's arguments, or None when they cannot be matched to ``(name, data)``."""
+        """The emit call's arguments, or None when the event name cannot be matched.
+
+        With ``*args`` or ``**kwargs`` in the call, the name still counts when it is
+        written before them (or as ``name=``); the payload is then left alone, since
+        which argument carries it is unknown.
+        """
         name_node: cst.BaseExpression | None = None
         payload: cst.BaseExpression | None = None
         positional = 0
+        starred = False
         for arg in call.args:
-            if arg.star:  # *args / **kwargs: which argument is which is unknown
-                return None
+            if arg.star:
+                starred = True
+                if arg.star == "*":
+                    positional = -1  # positions after *args are unknown
+                continue
             if arg.keyword is None:
                 if positional == 0:
                     name_node = arg.value
                 elif positional == 1:
                     payload = arg.value
-                positional += 1
+                if positional >= 0:
+                    positional += 1
             elif arg.keyword.value == fullnames.EMIT_NAME_PARAM:
                 name_node = arg.value
             elif arg.keyword.value == fullnames.EMIT_DATA_PARAM:
                 payload = arg.value
         if name_node is None:
             return None
+        if starred:
+            payload = None
         literal = name_node if isinstance(name_node, cst.SimpleString) else None
         return EmitSite(call, name_node, payload, self.event_name(name_node), literal)
 

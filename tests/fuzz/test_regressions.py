@@ -83,13 +83,11 @@ def test_regression_emitter_reexported_by_a_project_module_is_checked(
                                          "TSC001 3:20"]
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_ENG)
 def test_regression_emit_from_a_star_import_is_checked(tmp_path: Path) -> None:
     source = 'from tscrun.events import *\n\nemit("user.registerd", {})\n'
     assert _tsc001(tmp_path, source) == ["TSC001 3:6"]
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_ENG)
 @pytest.mark.parametrize("call", ['emit("user.registerd", *args)',
                                   'emit(name="user.registerd", **kw)'])
 def test_regression_known_name_with_star_arguments_is_checked(call: str, tmp_path: Path) -> None:

@@ -72,6 +72,12 @@ class UnknownEvent(Rule):
             async def run() -> None:
                 await emit("user.deleted", {})
             """, expect=("TSC001 4:16",)),
+        Invalid("""
+            from tscrun.events import *
+
+            async def run(extra: dict[str, object]) -> None:
+                await emit("user.registerd", **extra)
+            """, expect=("TSC001 4:16",)),
     )
 
     def check_emit(self, site: EmitSite, ctx: FileContext) -> Iterator[Report]:
