@@ -17,6 +17,11 @@ class UnknownEvent(Rule):
     every key of ``events.types``. The message names the closest configured
     event when there is one. An unknown name gets this diagnostic only (no
     naming or payload checks: there is no TypedDict to check against).
+
+    Calls are found through imports of ``tscrun`` however aliased (also
+    ``from tscrun.events import *``). Known limitation: an emitter re-exported
+    by a project module (``from app.bus import emit`` where ``app/bus.py``
+    imports it from tscrun) is not followed; mypy with the plugin checks those.
     """
 
     CODE = "TSC001"
