@@ -29,7 +29,7 @@ from tests.fuzz.harness import (
     write_project,
 )
 
-BATCH = budget(60, 600)
+BATCH = budget(50, 600)
 FIXABLE_CODES = {"TSC001"}
 """The only code with a safe fix (a misspelt literal event name)."""
 
