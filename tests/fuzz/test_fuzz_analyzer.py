@@ -113,10 +113,14 @@ def test_absurd_nesting_is_tsc900_or_checked(depth: int, kind: str, project: Pro
     check_diagnostics(text, result.diagnostics, valid=parses(text))
 
 
-@given(st.text(max_size=300))
-@fuzz_settings(budget(100, 2000))
-def test_analyzer_never_crashes_on_arbitrary_text_after_an_emit_import(text: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = write_project(Path(tmp))
-        project = ProjectContext(load_config(root / "tscrun.toml"))
-        _check(project, root / GEN_PACKAGE / "noise.py", "from tscrun import events\n" + text)
+@pytest.mark.parametrize("count", [budget(100, 2000)], ids=lambda n: f"{n} texts")
+def test_analyzer_never_crashes_on_arbitrary_text_after_an_emit_import(
+        count: int, project: ProjectContext) -> None:
+    path = project.config.root / GEN_PACKAGE / "noise.py"
+
+    @fuzz_settings(count)
+    @given(st.text(max_size=300))
+    def check(text: str) -> None:
+        _check(project, path, "from tscrun import events\n" + text)
+
+    check()

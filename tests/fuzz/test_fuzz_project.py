@@ -139,7 +139,7 @@ async def run() -> None:
 """
 
 
-@pytest.mark.parametrize("count", [HANDLERS], ids=lambda n: f"{n} handler modules")
+@pytest.mark.parametrize("count", [HANDLERS], ids=lambda n: f"{n} pairs of handler modules")
 def test_handler_checks_never_crash(count: int) -> None:
     seen: list[int] = []
 
