@@ -15,6 +15,7 @@ absurdly nested files become TSC900 and the run goes on.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import sys
 import traceback
@@ -43,7 +44,8 @@ from tscrun_lint.qualnames import LazyQualifiedNames
 from tscrun_lint.rules import RULES, Report, Rule
 from tscrun_lint.selection import Selector, select_all
 from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
-from tscrun_lint.source import Source, SourceError, decode, may_call_emit, split_lines
+from tscrun_lint.reexports import is_reexported_emit, may_emit, reexporter_words
+from tscrun_lint.source import Source, SourceError, decode, split_lines
 
 
 def _overrides(rule: type[Rule], method: str) -> bool:
@@ -145,7 +147,7 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     diagnostics: list[Diagnostic] = []
     if handlers and isinstance(state, ProjectContext):
         diagnostics.extend(check_handlers(path, state, selection))
-    if not may_call_emit(text):
+    if not may_emit(text, state.config if isinstance(state, ProjectContext) else None):
         return _unsilenced(diagnostics, text, lines), None
     problem, tree = _unparsable(path, text, tree)
     if problem is not None:
@@ -170,16 +172,17 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     except RecursionError:
         diagnostics.append(unreadable(path, "expressions nested too deeply to parse"))
         return diagnostics, None
-    bindings = Bindings()
+    project = state if isinstance(state, ProjectContext) else None
+    bindings = Bindings(reexporter_words(project.config) if project else ())
     module.visit(bindings)
     if not bindings.candidates:
         return _unsilenced(diagnostics, text, lines), None
-    project = state if isinstance(state, ProjectContext) else None
     module_name = project.config.module_for_file(path) if project else None
     wrapper, ctx_maps = _metadata(module, path, module_name)
     scopes, qualnames = ctx_maps
     constant = project.catalog.constant if project else _no_constant
-    resolver = NameResolver(scopes, qualnames, bindings, constant)
+    reexported = functools.partial(is_reexported_emit, project.catalog) if project else None
+    resolver = NameResolver(scopes, qualnames, bindings, constant, reexported)
     sites = emit_sites(bindings.candidates, resolver)
     if not sites:
         return _unsilenced(diagnostics, text, lines), None

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 
 from tscrun_lint import fullnames
 from tscrun_lint.context import ProjectContext
+from tscrun_lint.reexports import is_reexported_emit
 from tscrun_lint.typemodel import (
     AnyType,
     ListType,
@@ -275,7 +276,10 @@ def proves_clean(tree: ast.Module, project: ProjectContext, module: str | None,
             if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
                 return False  # maybe tscrun, maybe not, depending on the scope: libcst decides
             continue
-        if m.qualname(call.func) != fullnames.EMIT:
+        target = m.qualname(call.func)
+        if target != fullnames.EMIT:
+            if target is not None and is_reexported_emit(project.catalog, target):
+                return False  # emit handed on by a project module: the precise path judges it
             continue
         if not _emit_clean(call, scope, m):
             return False

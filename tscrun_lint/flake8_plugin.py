@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from tscrun import Config, ConfigError, find_config, load_config
 from tscrun.config import ENV_VAR
 from tscrun_lint.runner import is_handler_file
+from tscrun_lint.reexports import may_emit
 from tscrun_lint.source import may_call_emit
 
 if TYPE_CHECKING:
@@ -160,10 +161,12 @@ class TscrunChecker:
             return  # `flake8 --select F`: flake8 would discard everything we report
         text = "".join(self.lines)
         emits = may_call_emit(text)
-        if not emits and "def " not in text:
+        if not emits and "def " not in text and "emit" not in text:
             return  # neither an emit site nor a subscriber handler: the common case
         config_path = self._config_path()
         config = config_path if isinstance(config_path, ConfigError) else _config(config_path)
+        if not emits and not isinstance(config, ConfigError):
+            emits = may_emit(text, config)  # emit handed on by a project module
         path = Path(self.filename)
         if not emits and (isinstance(config, ConfigError) or not is_handler_file(config, path)):
             return

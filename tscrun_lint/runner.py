@@ -23,6 +23,7 @@ from tscrun import Config, ConfigError, find_config, load_config
 from tscrun.config import CONFIG_FILENAMES
 from tscrun_lint.diagnostic import Diagnostic
 from tscrun_lint.selection import Selection
+from tscrun_lint.reexports import may_emit
 from tscrun_lint.source import Source, SourceError, decode, may_call_emit
 
 if TYPE_CHECKING:
@@ -248,7 +249,7 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
             from tscrun_lint.engine import unreadable
             outcome.diagnostics.append(unreadable(path, str(exc), exc.line, exc.column))
             continue
-        emits = may_call_emit(source.text)
+        emits = may_emit(source.text, projects.config(config_path))
         if emits:
             # The cheap checks run here; libcst's precise path, for what they cannot
             # settle, runs below (on worker processes when there is enough of it).

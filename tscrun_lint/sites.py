@@ -79,7 +79,9 @@ class Bindings(cst.CSTVisitor):
     back to the statement, to read a constant's value.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reexporters: Collection[str] = ()) -> None:
+        self.reexporters = reexporters
+        """Last segments of project modules importing tscrun (see ``reexports``)."""
         self.calls: list[cst.Call] = []
         self.statements: dict[int, cst.Assign | cst.AnnAssign] = {}
         self.imported: set[str] = set()
@@ -99,7 +101,7 @@ class Bindings(cst.CSTVisitor):
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             dotted = _dotted(alias.name)
-            if dotted == "tscrun" or dotted.startswith("tscrun."):
+            if dotted == "tscrun" or dotted.startswith("tscrun.") or self._reexporter(dotted):
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     self.imported.add(alias.asname.name.value)
                 else:
@@ -107,7 +109,8 @@ class Bindings(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         dotted = _dotted(node.module) if node.module is not None else ""
-        if not (node.relative or dotted == "tscrun" or dotted.startswith("tscrun.")):
+        if not (node.relative or dotted == "tscrun" or dotted.startswith("tscrun.")
+                or self._reexporter(dotted)):
             return
         if isinstance(node.names, cst.ImportStar):
             self.star = True
@@ -118,6 +121,9 @@ class Bindings(cst.CSTVisitor):
             local = alias.asname.name if alias.asname is not None else alias.name
             if isinstance(local, cst.Name):
                 self.imported.add(local.value)
+
+    def _reexporter(self, dotted: str) -> bool:
+        return bool(self.reexporters) and any(p in self.reexporters for p in dotted.split("."))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -134,8 +140,11 @@ class NameResolver:
 
     def __init__(self, scopes: Mapping[cst.CSTNode, Scope | None],
                  qualnames: Mapping[cst.CSTNode, Collection[QualifiedName]],
-                 bindings: Bindings, constant: Callable[[str], str | None]) -> None:
+                 bindings: Bindings, constant: Callable[[str], str | None],
+                 reexported: Callable[[str], bool] | None = None) -> None:
         self.scopes = scopes
+        self.reexported = reexported
+        """Does a project name (``app.bus.events.emit``) lead to tscrun's emit?"""
         self.qualnames = qualnames
         self.bindings = bindings
         self.constant = constant
@@ -156,7 +165,9 @@ class NameResolver:
             return False
         (q,) = names
         # Only through an import: a local variable called `tscrun` is not the package.
-        return q.name == fullnames.EMIT and q.source is QualifiedNameSource.IMPORT
+        if q.source is not QualifiedNameSource.IMPORT:
+            return False
+        return q.name == fullnames.EMIT or (self.reexported is not None and self.reexported(q.name))
 
     def _star_emit(self, func: cst.BaseExpression) -> bool:
         """``from tscrun.events import *`` then ``emit(...)``, with ``emit`` bound nowhere else."""
