@@ -19,9 +19,10 @@ class UnknownEvent(Rule):
     naming or payload checks: there is no TypedDict to check against).
 
     Calls are found through imports of ``tscrun`` however aliased (also
-    ``from tscrun.events import *``). Known limitation: an emitter re-exported
-    by a project module (``from app.bus import emit`` where ``app/bus.py``
-    imports it from tscrun) is not followed; mypy with the plugin checks those.
+    ``from tscrun.events import *``), and through a project module that hands
+    it on (``from .bus import events`` where ``bus.py`` imports it from
+    tscrun). Known limitation: a re-export of a re-export (two hops through
+    project modules) is not followed; mypy with the plugin checks those.
     """
 
     CODE = "TSC001"
