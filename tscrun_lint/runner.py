@@ -283,6 +283,8 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
 
 def _check_all(pending: list[Job], options: Options, projects: Projects
                ) -> list[tuple[Path, list[Diagnostic], str | None]]:
+    if not pending:
+        return []  # nothing for libcst: do not even import it
     jobs = _jobs(options, len(pending))
     if jobs <= 1 or len(pending) < 2:
         _WORKER_PROJECTS.update(projects.projects)
