@@ -44,10 +44,9 @@ from tscrun_lint.typemodel import (
     Type,
     TypedDictType,
     UnionType,
+    prim_accepts,
 )
 
-_NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
-            "float": ("float", "complex"), "complex": ("complex",)}
 # Values the payload judge never looks into (it judges literals and displays only).
 _OPAQUE = (ast.Name, ast.Attribute, ast.Subscript, ast.Await, ast.BinOp, ast.BoolOp,
            ast.Compare)
@@ -434,9 +433,7 @@ def _scalar(kind: str, v: ast.expr, t: Type) -> bool | None:
     if isinstance(t, NoneType_):
         return kind == "None"
     if isinstance(t, Prim):
-        if kind in _NUMERIC:
-            return t.name in _NUMERIC[kind]
-        return kind == t.name
+        return prim_accepts(t, kind)
     if isinstance(t, LiteralType):
         if isinstance(v, ast.JoinedStr):
             return None

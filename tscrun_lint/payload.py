@@ -53,6 +53,7 @@ from tscrun_lint.typemodel import (
     UnionType,
     describe,
     is_subtype,
+    prim_accepts,
     td_compatible,
 )
 
@@ -155,8 +156,6 @@ _BUILTIN_RESULTS = {
     "builtins.float": "float", "builtins.bool": "bool", "builtins.isinstance": "bool",
     "builtins.callable": "bool", "builtins.bytes": "bytes",
 }
-_NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
-            "float": ("float", "complex"), "complex": ("complex",)}
 
 class _Judge:
     def __init__(self, ctx: ModuleContext, event: str) -> None:
@@ -297,13 +296,7 @@ class _Judge:
             return self.conditional(expr, lambda e: self.context_free(e, t, key, td, depth + 1))
         if isinstance(expr, cst.List | cst.Set | cst.Dict | cst.ListComp | cst.SetComp
                       | cst.DictComp):
-            inferred = infer_type(expr)
-            if inferred is None:
-                return UNKNOWN
-            fits = is_subtype(inferred, t)
-            if fits is False:
-                return self.wrong(expr, t, key, td, describe(inferred))
-            return OK if fits else UNKNOWN
+            return self.known_type(expr, infer_type(expr), t, key, td)
         return self.value(expr, t, key, td, depth + 1)
 
     def call(self, call: cst.Call, td: TypedDictType) -> Verdict:
@@ -488,13 +481,7 @@ class _Judge:
         if isinstance(t, TypedDictType):
             return self.nested_typed_dict(expr, t, key, td, depth)
         if isinstance(expr, cst.Call):
-            declared = self.call_type(expr)
-            if declared is None:
-                return UNKNOWN
-            fits = is_subtype(declared, t)
-            if fits is False:
-                return self.wrong(expr, t, key, td, describe(declared))
-            return OK if fits else UNKNOWN
+            return self.known_type(expr, self.call_type(expr), t, key, td)
         kind = literal_description(expr)
         if kind is None:
             return UNKNOWN
@@ -522,6 +509,16 @@ class _Judge:
             return self.wrong(expr, t, key, td)
         return self.wrong(expr, t, key, td)  # a container where a scalar/None/Literal is declared
 
+    def known_type(self, expr: cst.BaseExpression, actual: Type | None, t: Type, key: str,
+                   td: TypedDictType) -> Verdict:
+        """Judge a value whose type is known (inferred or declared); None means unknown."""
+        if actual is None:
+            return UNKNOWN
+        fits = is_subtype(actual, t)
+        if fits is False:
+            return self.wrong(expr, t, key, td, describe(actual))
+        return OK if fits else UNKNOWN
+
     def scalar(self, expr: cst.BaseExpression, kind: str, t: Type) -> bool | None:
         """Is a scalar literal (str, number, None, lambda...) acceptable as ``t``? None: unsure."""
         if isinstance(t, AnyType):
@@ -531,9 +528,7 @@ class _Judge:
         if isinstance(t, NoneType_):
             return kind == "None"
         if isinstance(t, Prim):
-            if kind in _NUMERIC:
-                return t.name in _NUMERIC[kind]
-            return kind == t.name
+            return prim_accepts(t, kind)
         if isinstance(t, LiteralType):
             if kind in ("None", "float", "complex"):
                 return False
@@ -739,12 +734,7 @@ class _Judge:
         # unannotated, ``x = "a"`` makes x a str (literals widen), ``x = [1]`` a list[int]
         declared = self.annotation_type(annotation) if annotation is not None else \
             infer_type(value) if value is not None else None
-        if declared is None:
-            return UNKNOWN
-        fits = is_subtype(declared, t)
-        if fits is False:
-            return self.wrong(expr, t, key, td, describe(declared))
-        return OK if fits else UNKNOWN
+        return self.known_type(expr, declared, t, key, td)
 
     def declared_any(self, expr: cst.BaseExpression) -> bool:
         """Is ``expr`` a name declared (annotated) as exactly ``typing.Any``?"""

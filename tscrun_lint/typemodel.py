@@ -36,6 +36,19 @@ class Prim:
     name: str
 
 
+# What a scalar of each numeric kind may stand for: mypy's promotions (bool -> int ->
+# float -> complex), which the payload judge and the fast path must agree on.
+_NUMERIC = {"bool": ("bool", "int", "float", "complex"), "int": ("int", "float", "complex"),
+            "float": ("float", "complex"), "complex": ("complex",)}
+
+
+def prim_accepts(declared: Prim, kind: str) -> bool:
+    """Does a scalar of ``kind`` ("str", "int", "None"...) fit the builtin ``declared``?"""
+    if kind in _NUMERIC:
+        return declared.name in _NUMERIC[kind]
+    return kind == declared.name
+
+
 @dataclass(frozen=True)
 class LiteralType:
     """``Literal[...]`` over str/bytes/int/bool values (``None`` members become NoneType_)."""
