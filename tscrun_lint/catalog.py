@@ -22,6 +22,7 @@ from typing import ClassVar
 import libcst as cst
 
 from tscrun.config import Config, SubscriberConfig
+from tscrun.diagnostics import CONVENTION_HINT
 from tscrun_lint.literals import bool_literal, literal_value, string_value
 from tscrun_lint.modules import (
     Binding,
@@ -153,8 +154,7 @@ class Catalog:
             return None
         target = ev.payload
         # Worded as the mypy plugin words it: users get the same reason from both tools.
-        hint = "" if target.explicit else \
-            "; define it there or name the event's TypedDict under [events.types]"
+        hint = "" if target.explicit else CONVENTION_HINT
         if not self.index.exists(target.module):
             return Missing(f'module "{target.module}" not found under the source roots '
                            f'(looking for "{target}"){hint}')
