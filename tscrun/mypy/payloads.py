@@ -57,7 +57,10 @@ def find_payload(event: EventConfig, config: Config,
     if isinstance(node, TypeInfo) and node.typeddict_type is not None:
         return Payload(_named_typed_dict(node), tuple(dict.fromkeys((fullname, node.fullname))))
     if isinstance(node, TypeAlias):
-        aliased = get_proper_type(node.target)
+        # Named bare, as the config names it, a generic alias (``Alias = TD[list[T]]``)
+        # has its unsolved type variables filled with Any, as plain mypy fills them
+        # for ``x: Alias``; the alias body keeps whatever it fixes (``TD[int]``).
+        aliased = get_proper_type(erase_typevars(get_proper_type(node.target)))
         if isinstance(aliased, TypedDictType):
             return Payload(aliased, (fullname, aliased.fallback.type.fullname))
     return MissingPayload(f'"{target}" is not a TypedDict', fullname)
