@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pylsp_mypy.plugin import parse_line
 
 from tests.mypy.harness import Run, copy_fixture, run_dmypy
 from tests.mypy.test_mypy_cache_and_daemon import (
@@ -65,6 +66,10 @@ def stale_errors(run: Run, config: Path) -> list[tuple[str, int]]:
             assert msg == (f'invalid tscrun configuration: {config} changed after the mypy '
                            'daemon read it; run "dmypy restart" to check against it (dmypy run '
                            "restarts by itself)  [tscrun-config]"), msg
+            # and an editor reads it whole (see test_mypy_editor_messages.py)
+            diag = parse_line(f"{path}:{line}: error: {msg}")
+            assert diag is not None and diag["code"] == "tscrun-config", msg
+            assert diag["message"] == msg.removesuffix("  [tscrun-config]"), msg
             sites.append((path, line))
     return sorted(sites)
 
