@@ -147,7 +147,9 @@ class SubscriberFunction:
         try:
             return self.to_event(envelope, attempt)
         except TscrunError as exc:
-            logger.error("SQS message %s: %s", record.message_id, exc)
+            event_id = envelope.get("id") if isinstance(envelope, dict) else None
+            logger.error('subscriber "%s" refused SQS message %s (event id %s, attempt %d): %s',
+                         self.subscriber, record.message_id, event_id, attempt, exc)
             raise
 
     def _run_direct(self, envelope: Mapping[str, Any]) -> None:

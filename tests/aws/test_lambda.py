@@ -1,0 +1,214 @@
+"""The Lambda entry point, fed SQS batches from moto by a stand-in for the event source mapping."""
+
+from __future__ import annotations
+
+import json
+import logging
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.aws.conftest import DEMO, Aws, _purge, demo_module
+from tests.aws.deploy import Deployed, deploy
+from tests.aws.poller import poll_once, poll_until_empty, receive
+from tscrun.aws.entry import SubscriberFunction
+from tscrun.aws.plan import build_plan
+from tscrun.aws.publish import Outgoing, Publisher, to_detail
+from tscrun.config import Config, load_config
+from tscrun.errors import ConfigError, TscrunError
+
+USER = {"id": "u-1", "name": "Ada", "email": "ada@example.com", "registeredAt": "2026-01-01"}
+WELCOME = "demo-app-send-welcome-email"
+COUNTER = "demo-app-increment-registered-users"
+
+
+def emit(aws: Aws, *events: tuple[str, dict[str, Any]]) -> list[str]:
+    publisher = Publisher(aws.events, source="demo-app", bus="default")
+    return publisher.publish([Outgoing(name, to_detail(name, data)) for name, data in events])
+
+
+def put_raw(aws: Aws, detail_type: str, detail: dict[str, Any]) -> str:
+    """Another producer on the bus: no tscrun, no validation."""
+    response = aws.events.put_events(Entries=[{
+        "Source": "demo-app", "DetailType": detail_type, "Detail": json.dumps(detail),
+        "EventBusName": "default"}])
+    assert response["FailedEntryCount"] == 0
+    return str(response["Entries"][0]["EventId"])
+
+
+@pytest.fixture
+def deployed(aws: Aws, demo_config: Config) -> Deployed:
+    return deploy(build_plan(demo_config), aws.events, aws.sqs)
+
+
+def test_lambda_handler_runs_the_demo_subscribers_on_sqs_batches(
+        aws: Aws, deployed: Deployed, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import tscrun.aws
+
+    monkeypatch.setenv("TSCRUN_CONFIG", str(DEMO / "pyproject.toml"))
+    emit(aws, ("user.registered", USER),
+         ("user.verified", {"id": "u-1", "email": "ada@example.com", "verifiedAt": "now"}),
+         ("user.registered", {**USER, "id": "u-2", "email": "bob@example.com"}))
+
+    monkeypatch.setenv("TSCRUN_SUBSCRIBER", "send-welcome-email")
+    responses = poll_until_empty(aws.sqs, deployed.url(WELCOME), deployed.queue_arns[WELCOME],
+                                 tscrun.aws.handler)
+    assert responses == [{"batchItemFailures": []}]
+    sent = demo_module("functions.subscribers.send_welcome_email").SENT
+    assert sorted(sent) == ["ada@example.com", "ada@example.com", "bob@example.com"]
+
+    # a plain `def` handler runs through the same entry point
+    monkeypatch.setenv("TSCRUN_SUBSCRIBER", "increment-registered-users")
+    responses = poll_until_empty(aws.sqs, deployed.url(COUNTER), deployed.queue_arns[COUNTER],
+                                 tscrun.aws.handler)
+    assert responses == [{"batchItemFailures": []}]
+    assert demo_module("functions.subscribers.increment_registered_users").COUNT == 2
+    assert "increment-registered-users: 2 registered so far" in capsys.readouterr().out
+    # nothing left behind, nothing dead-lettered
+    for queue in (WELCOME, COUNTER):
+        assert receive(aws.sqs, deployed.url(queue)) == []
+        assert receive(aws.sqs, deployed.url(queue + "-dlq")) == []
+
+
+def test_a_failing_record_is_reported_alone_and_reaches_the_dead_letter_queue(
+        aws: Aws, deployed: Deployed, demo_config: Config,
+        caplog: pytest.LogCaptureFixture) -> None:
+    function = SubscriberFunction("send-welcome-email", demo_config)
+    good = emit(aws, ("user.registered", USER))[0]
+    bad = put_raw(aws, "user.registered", {"id": "u-9", "name": "Eve"})  # no email
+
+    url, arn = deployed.url(WELCOME), deployed.queue_arns[WELCOME]
+    with caplog.at_level(logging.ERROR, logger="tscrun.aws"):
+        first = poll_once(aws.sqs, url, arn, function)
+    assert first is not None
+    failed_ids = [item["itemIdentifier"] for item in first["batchItemFailures"]]
+    assert len(failed_ids) == 1
+    assert demo_module("functions.subscribers.send_welcome_email").SENT == ["ada@example.com"]
+    assert (f'subscriber "send-welcome-email" refused SQS message {failed_ids[0]} (event id '
+            f'{bad}, attempt 1): invalid payload for event "user.registered" at key "email": '
+            'missing required key(s) "email", "registeredAt" of UserRegisteredEvent') in caplog.text
+
+    # received again (max-attempts = 2 = maxReceiveCount), fails again, then moves to the DLQ
+    rest = poll_until_empty(aws.sqs, url, arn, function)
+    assert rest == [{"batchItemFailures": [{"itemIdentifier": failed_ids[0]}]}]
+    dead = receive(aws.sqs, deployed.url(WELCOME + "-dlq"))
+    assert len(dead) == 1
+    assert dead[0]["MessageId"] == failed_ids[0]
+    envelope = json.loads(dead[0]["Body"])
+    assert (envelope["id"], envelope["detail"]) == (bad, {"id": "u-9", "name": "Eve"})
+    assert good != bad
+
+
+def test_an_event_the_subscriber_does_not_receive_fails_with_the_reason(
+        aws: Aws, demo_config: Config) -> None:
+    function = SubscriberFunction("increment-registered-users", demo_config)
+    with pytest.raises(TscrunError, match='subscriber "increment-registered-users" does not '
+                                          'receive event "user.verified" \\(it receives '
+                                          '"user.registered"\\); check the rule\'s event pattern'):
+        function({"detail-type": "user.verified", "source": "demo-app", "id": "e-1",
+                  "time": "2026-01-01T00:00:00Z", "detail": {}})
+
+
+def test_an_unknown_subscriber_or_missing_variable_says_what_to_set(
+        demo_config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tscrun.aws
+
+    with pytest.raises(ConfigError, match='no subscriber "send-welcome" in the config '
+                                          '\\(subscribers: "send-welcome-email", '):
+        SubscriberFunction("send-welcome", demo_config)
+    monkeypatch.delenv("TSCRUN_SUBSCRIBER", raising=False)
+    with pytest.raises(ConfigError, match="set the environment variable TSCRUN_SUBSCRIBER"):
+        tscrun.aws.handler({"Records": []}, None)
+
+
+# --- a project of our own: what the handler sees ------------------------------------------
+
+FLAKY = '''
+    from tscrun.events import Event
+    from events.user_registered import UserRegisteredEvent
+
+    SEEN = []
+
+    async def listen(event: Event[UserRegisteredEvent]) -> None:
+        SEEN.append(event)
+        if event.data["name"] == "flaky" and len(SEEN) == 1:
+            raise ConnectionError("mail server down")
+        if event.data["name"] == "always":
+            raise ConnectionError("mail server gone")
+    '''
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Config]:
+    root = tmp_path / "proj"
+    (root / "events").mkdir(parents=True)
+    (root / "functions" / "subscribers").mkdir(parents=True)
+    for init in ("events", "functions", "functions/subscribers"):
+        (root / init / "__init__.py").write_text("")
+    (root / "events" / "user_registered.py").write_text((DEMO / "events" /
+                                                          "user_registered.py").read_text())
+    (root / "functions" / "subscribers" / "mailer.py").write_text(textwrap.dedent(FLAKY))
+    (root / "tscrun.toml").write_text(textwrap.dedent('''
+        project-name = "shop"
+        provider = "aws"
+        [events]
+        max-attempts = 3
+        [events.subscribers.mailer]
+        events = ["user.registered"]
+        '''))
+    _purge(root)
+    yield load_config(root / "tscrun.toml")
+    _purge(root)
+
+
+def test_a_failed_record_is_retried_by_the_queue_and_then_succeeds(aws: Aws,
+                                                                   project: Config) -> None:
+    plan = build_plan(project)
+    deployed = deploy(plan, aws.events, aws.sqs)
+    function = SubscriberFunction("mailer", project)
+    Publisher(aws.events, source="shop", bus="default").publish(
+        [Outgoing("user.registered", to_detail("user.registered", {**USER, "name": "flaky"}))])
+
+    responses = poll_until_empty(aws.sqs, deployed.url("shop-mailer"),
+                                 deployed.queue_arns["shop-mailer"], function)
+
+    assert [len(r["batchItemFailures"]) for r in responses] == [1, 0]
+    seen = function.listen.__globals__["SEEN"]
+    assert len(seen) == 2
+    assert receive(aws.sqs, deployed.url("shop-mailer-dlq")) == []
+
+
+def test_every_record_failing_is_still_a_partial_response(aws: Aws, project: Config) -> None:
+    deployed = deploy(build_plan(project), aws.events, aws.sqs)
+    function = SubscriberFunction("mailer", project)
+    Publisher(aws.events, source="shop", bus="default").publish(
+        [Outgoing("user.registered", to_detail("user.registered", {**USER, "name": "always"}))
+         for _ in range(2)])
+
+    responses = poll_until_empty(aws.sqs, deployed.url("shop-mailer"),
+                                 deployed.queue_arns["shop-mailer"], function)
+
+    assert [len(r["batchItemFailures"]) for r in responses] == [2, 2, 2]  # maxReceiveCount 3
+    assert len(receive(aws.sqs, deployed.url("shop-mailer-dlq"))) == 2
+
+
+def test_a_direct_eventbridge_event_runs_once_and_a_failure_raises(project: Config) -> None:
+    function = SubscriberFunction("mailer", project)
+    envelope = {"version": "0", "id": "4f6b1c2e", "detail-type": "user.registered",
+                "source": "shop", "account": "123456789012", "time": "2026-11-29T10:00:00Z",
+                "region": "us-east-1", "resources": [], "detail": USER}
+    assert function(envelope, None) is None
+    seen = function.listen.__globals__["SEEN"]
+    assert [e.data for e in seen] == [USER]
+
+    with pytest.raises(ConnectionError, match="mail server gone"):
+        function({**envelope, "detail": {**USER, "name": "always"}}, None)
+    with pytest.raises(TscrunError, match='event "user.registered" comes from source "other", '
+                                          'not from project "shop"'):
+        function({**envelope, "source": "other"}, None)
+    with pytest.raises(TscrunError, match="neither an EventBridge event"):
+        function({"hello": "world"}, None)
