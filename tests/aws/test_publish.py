@@ -177,3 +177,45 @@ def test_a_payload_that_is_not_json_is_a_payload_error() -> None:
     with pytest.raises(PayloadError, match='invalid payload for event "user.registered": the '
                                            "payload cannot be sent as JSON: Object of type set"):
         to_detail("user.registered", {"tags": {1, 2}})
+
+
+# --- the emitting side: concurrent emits share calls ---------------------------------------
+
+async def test_concurrent_emits_share_calls_of_ten_and_each_learns_its_own_fate(
+        aws: Aws, deployed: Deployed, proxy: FaultProxy, demo_config: Config) -> None:
+    import asyncio
+
+    from tscrun.aws.transport import EventBridgeTransport
+
+    proxy.refuse = lambda entry, seen: ("InternalFailure", "try later") \
+        if json.loads(entry["Detail"])["id"] == "u-4" else None
+    transport = EventBridgeTransport(demo_config, client=aws.client("events", proxy.url))
+    transport.publisher.retry_delay = 0.01
+
+    results = await asyncio.gather(*(transport.send(user(n)) for n in range(23)),
+                                   return_exceptions=True)
+    await transport.close()
+
+    assert [len(call) for call in proxy.calls[:3]] == [10, 10, 3]
+    assert [len(call) for call in proxy.calls[3:]] == [1, 1, 1]  # u-4 alone, until given up
+    failed = [r for r in results if isinstance(r, BaseException)]
+    assert [str(f) for f in failed] == [
+        'EventBridge bus "default" did not accept 1 of 1 event(s): "user.registered" (id t-4): '
+        "InternalFailure: try later after 4 attempts"]
+    assert isinstance(results[4], PublishError)
+    assert len({r for r in results if isinstance(r, str)}) == 22
+    got = bodies(aws, deployed, "demo-app-increment-registered-users")
+    assert len(got) == 22 and "u-4" not in {b["detail"]["id"] for b in got}
+
+
+async def test_the_transport_finds_moto_through_aws_endpoint_url(
+        aws: Aws, deployed: Deployed, demo_config: Config) -> None:
+    from types import SimpleNamespace
+
+    from tscrun.aws.transport import EventBridgeTransport
+
+    transport = EventBridgeTransport(demo_config)  # boto3 reads AWS_ENDPOINT_URL, region
+    await transport.publish(SimpleNamespace(type="user.registered", id="t-1", data=USER),
+                            ["increment-registered-users"])
+    got = bodies(aws, deployed, "demo-app-increment-registered-users")
+    assert [b["detail"] for b in got] == [USER]
