@@ -15,7 +15,13 @@ from tests.aws.deploy import Deployed, deploy
 from tests.aws.fault_proxy import FaultProxy
 from tests.aws.poller import receive
 from tscrun.aws.plan import build_plan
-from tscrun.aws.publish import MAX_REQUEST_BYTES, Outgoing, PublishError, Publisher, to_detail
+from tscrun.aws.publish import (
+    MAX_REQUEST_BYTES,
+    Outgoing,
+    Publisher,
+    PublishError,
+    to_detail,
+)
 from tscrun.config import Config
 from tscrun.errors import PayloadError
 

@@ -46,7 +46,12 @@ def _schemas(config: Config) -> tuple[dict[str, dict[str, Any] | None], list[str
     """Each event's payload JSON Schema (``None`` when it has no usable TypedDict)."""
     from tscrun.aws.schema import payload_schema
     from tscrun.diagnostics import message
-    from tscrun.imports import TargetBroken, TargetNotFound, import_target, make_importable
+    from tscrun.imports import (
+        TargetBroken,
+        TargetNotFound,
+        import_target,
+        make_importable,
+    )
     from tscrun.validation import is_typeddict
 
     make_importable(config.source_roots)

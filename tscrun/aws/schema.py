@@ -30,8 +30,8 @@ DRAFT = "http://json-schema.org/draft-04/schema#"
 _JsonSchema = dict[str, Any]
 _PLAIN: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean",
                           type(None): "null", None: "null"}
-_ARRAYS = (list, tuple, set, frozenset, Sequence, typing.List, typing.Sequence)
-_OBJECTS = (dict, Mapping, typing.Dict, typing.Mapping)
+_ARRAYS = (list, tuple, set, frozenset, Sequence, list, typing.Sequence)
+_OBJECTS = (dict, Mapping, dict, typing.Mapping)
 
 
 class _Builder:

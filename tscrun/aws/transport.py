@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from tscrun.aws.publish import Outgoing, PublishError, Publisher, to_detail
+from tscrun.aws.publish import Outgoing, Publisher, PublishError, to_detail
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
