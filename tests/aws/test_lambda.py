@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +15,9 @@ import pytest
 from tests.aws.conftest import DEMO, Aws, _purge, demo_module
 from tests.aws.deploy import Deployed, deploy
 from tests.aws.poller import poll_once, poll_until_empty, receive
-from tscrun.aws.entry import SubscriberFunction
-from tscrun.aws.plan import build_plan
-from tscrun.aws.publish import Outgoing, Publisher, to_detail
+from tscrun.providers.aws.entry import SubscriberFunction
+from tscrun.providers.aws.plan import build_plan
+from tscrun.providers.aws.publish import Outgoing, Publisher, to_detail
 from tscrun.config import Config, load_config
 from tscrun.errors import ConfigError, TscrunError
 
@@ -170,7 +171,7 @@ def test_a_failed_record_is_retried_by_the_queue_and_then_succeeds(aws: Aws,
     plan = build_plan(project)
     deployed = deploy(plan, aws.events, aws.sqs)
     function = SubscriberFunction("mailer", project)
-    Publisher(aws.events, source="shop", bus="default").publish(
+    [event_id] = Publisher(aws.events, source="shop", bus="default").publish(
         [Outgoing("user.registered", to_detail("user.registered", {**USER, "name": "flaky"}))])
 
     responses = poll_until_empty(aws.sqs, deployed.url("shop-mailer"),
@@ -178,7 +179,12 @@ def test_a_failed_record_is_retried_by_the_queue_and_then_succeeds(aws: Aws,
 
     assert [len(r["batchItemFailures"]) for r in responses] == [1, 0]
     seen = function.listen.__globals__["SEEN"]
-    assert len(seen) == 2
+    # the same event twice: EventBridge's id (to deduplicate on), SQS's receive count as attempt
+    assert [(e.type, e.id, e.attempt) for e in seen] == [("user.registered", event_id, 1),
+                                                         ("user.registered", event_id, 2)]
+    assert seen[0].timestamp == seen[1].timestamp
+    assert seen[0].timestamp.tzinfo is not None
+    assert abs((datetime.now(UTC) - seen[0].timestamp).total_seconds()) < 3600
     assert receive(aws.sqs, deployed.url("shop-mailer-dlq")) == []
 
 
@@ -203,7 +209,8 @@ def test_a_direct_eventbridge_event_runs_once_and_a_failure_raises(project: Conf
                 "region": "us-east-1", "resources": [], "detail": USER}
     assert function(envelope, None) is None
     seen = function.listen.__globals__["SEEN"]
-    assert [e.data for e in seen] == [USER]
+    assert [(e.type, e.data, e.id, e.timestamp, e.attempt) for e in seen] == [
+        ("user.registered", USER, "4f6b1c2e", datetime(2026, 11, 29, 10, tzinfo=UTC), 1)]
 
     with pytest.raises(ConnectionError, match="mail server gone"):
         function({**envelope, "detail": {**USER, "name": "always"}}, None)
@@ -212,3 +219,44 @@ def test_a_direct_eventbridge_event_runs_once_and_a_failure_raises(project: Conf
         function({**envelope, "source": "other"}, None)
     with pytest.raises(TscrunError, match="neither an EventBridge event"):
         function({"hello": "world"}, None)
+
+
+SLOW = '''
+    import asyncio
+
+    async def listen(event):
+        if event.data["name"] == "slow":
+            await asyncio.sleep(30)
+    '''
+
+
+def test_events_timeout_bounds_one_attempt_of_an_async_handler(tmp_path: Path) -> None:
+    root = tmp_path / "slow"
+    (root / "functions" / "subscribers").mkdir(parents=True)
+    for init in ("functions", "functions/subscribers"):
+        (root / init / "__init__.py").write_text("")
+    (root / "functions" / "subscribers" / "mailer.py").write_text(textwrap.dedent(SLOW))
+    (root / "tscrun.toml").write_text(textwrap.dedent('''
+        project-name = "shop"
+        [events]
+        validate-payloads = false
+        [events.subscribers.mailer]
+        events = ["user.registered"]
+        timeout = 1
+        '''))
+    _purge(root)
+    try:
+        function = SubscriberFunction("mailer", load_config(root / "tscrun.toml"))
+        record = {"messageId": "m-1", "receiptHandle": "r", "md5OfBody": "",
+                  "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+                  "awsRegion": "us-east-1", "attributes": {"ApproximateReceiveCount": "1"},
+                  "messageAttributes": {}}
+        envelope = {"id": "e-1", "detail-type": "user.registered", "source": "shop",
+                    "time": "2026-11-29T10:00:00Z", "detail": {"name": "quick"}}
+        slow = {**envelope, "id": "e-2", "detail": {"name": "slow"}}
+        response = function({"Records": [{**record, "body": json.dumps(envelope)},
+                                          {**record, "messageId": "m-2",
+                                           "body": json.dumps(slow)}]}, None)
+        assert response == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
+    finally:
+        _purge(root)

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from tests.aws.conftest import DEMO, _purge
-from tscrun.aws.plan import build_plan, resource_name
+from tscrun.providers.aws.plan import build_plan, resource_name
 from tscrun.cli import aws as aws_cli
 from tscrun.config import load_config
 from tscrun.errors import PayloadError

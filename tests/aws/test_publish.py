@@ -14,8 +14,8 @@ from tests.aws.conftest import Aws
 from tests.aws.deploy import Deployed, deploy
 from tests.aws.fault_proxy import FaultProxy
 from tests.aws.poller import receive
-from tscrun.aws.plan import build_plan
-from tscrun.aws.publish import (
+from tscrun.providers.aws.plan import build_plan
+from tscrun.providers.aws.publish import (
     MAX_REQUEST_BYTES,
     Outgoing,
     Publisher,
@@ -191,7 +191,7 @@ async def test_concurrent_emits_share_calls_of_ten_and_each_learns_its_own_fate(
         aws: Aws, deployed: Deployed, proxy: FaultProxy, demo_config: Config) -> None:
     import asyncio
 
-    from tscrun.aws.transport import EventBridgeTransport
+    from tscrun.providers.aws.transport import EventBridgeTransport
 
     proxy.refuse = lambda entry, seen: ("InternalFailure", "try later") \
         if json.loads(entry["Detail"])["id"] == "u-4" else None
@@ -218,7 +218,7 @@ async def test_the_transport_finds_moto_through_aws_endpoint_url(
         aws: Aws, deployed: Deployed, demo_config: Config) -> None:
     from types import SimpleNamespace
 
-    from tscrun.aws.transport import EventBridgeTransport
+    from tscrun.providers.aws.transport import EventBridgeTransport
 
     transport = EventBridgeTransport(demo_config)  # boto3 reads AWS_ENDPOINT_URL, region
     await transport.publish(SimpleNamespace(type="user.registered", id="t-1", data=USER),

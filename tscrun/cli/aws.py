@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from tscrun.aws.plan import build_plan
+    from tscrun.providers.aws.plan import build_plan
     from tscrun.config import load_config
     from tscrun.errors import TscrunError
 

@@ -3,7 +3,7 @@
 Emits made together (``asyncio.gather`` of many ``emit`` calls, or several
 tasks emitting in the same turn of the event loop) share PutEvents calls of up
 to 10 entries; each ``emit`` still returns only once EventBridge has accepted
-its own event, and raises :class:`~tscrun.aws.publish.PublishError` naming it
+its own event, and raises :class:`~tscrun.providers.aws.publish.PublishError` naming it
 if EventBridge refused it for good. boto3 is blocking, so calls run in a
 worker thread and the event loop goes on meanwhile.
 """
@@ -11,9 +11,9 @@ worker thread and the event loop goes on meanwhile.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tscrun.aws.publish import Outgoing, Publisher, PublishError, to_detail
+from tscrun.providers.aws.publish import Outgoing, Publisher, PublishError, to_detail
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mypy_boto3_events.client import EventBridgeClient
 
     from tscrun.config import Config
+    from tscrun.providers.base import Envelope
 
 __all__ = ["EventBridgeTransport"]
 
@@ -60,10 +61,10 @@ class EventBridgeTransport:
                                         bus=self.config.event_bus)
         return self._publisher
 
-    async def publish(self, envelope: Any, subscribers: Sequence[str]) -> None:
+    async def publish(self, envelope: Envelope, subscribers: Sequence[str]) -> None:
         """Send one validated event; EventBridge's rules route it, so ``subscribers`` is unused."""
         await self.send(Outgoing(envelope.type, to_detail(envelope.type, envelope.data),
-                                 str(envelope.id)))
+                                 envelope.id))
 
     async def send(self, item: Outgoing) -> str:
         """Publish ``item`` (batched with others sent meanwhile); its EventBridge event id."""

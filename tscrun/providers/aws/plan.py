@@ -44,7 +44,7 @@ def resource_name(*parts: str) -> str:
 
 def _schemas(config: Config) -> tuple[dict[str, dict[str, Any] | None], list[str]]:
     """Each event's payload JSON Schema (``None`` when it has no usable TypedDict)."""
-    from tscrun.aws.schema import payload_schema
+    from tscrun.providers.aws.schema import payload_schema
     from tscrun.diagnostics import message
     from tscrun.imports import (
         TargetBroken,

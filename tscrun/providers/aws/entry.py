@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -68,17 +68,21 @@ class SubscriberFunction:
 
     def __init__(self, subscriber: str, config: Config | str | os.PathLike[str] | None = None
                  ) -> None:
+        from tscrun.wiring import wire
+
         self.config = config if isinstance(config, Config) else load_config(config)
-        sub = self.config.subscribers.get(subscriber)
-        if sub is None:
+        if subscriber not in self.config.subscribers:
             known = ", ".join(f'"{name}"' for name in self.config.subscribers) or "none"
             raise ConfigError(f'no subscriber "{subscriber}" in the config (subscribers: {known})',
                               path=self.config.path)
-        self.subscriber = sub.name
-        self.events = frozenset(sub.events)
-        self.listen, self.validators = _load(self.config, sub.name)
-        self.is_async = inspect.iscoroutinefunction(self.listen) or \
-            inspect.iscoroutinefunction(getattr(self.listen, "__call__", None))
+        # The same loading (and error wording) as every other provider's.
+        self.wiring = wire(self.config, subscribers=[subscriber])
+        loaded = self.wiring.subscribers[subscriber]
+        self.subscriber = loaded.name
+        self.events = frozenset(loaded.events)
+        self.listen = loaded.handler
+        self.is_async = loaded.is_async
+        self.timeout = loaded.timeout
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- Lambda's side ---------------------------------------------------------------
@@ -127,7 +131,10 @@ class SubscriberFunction:
     async def _async_record(self, record: SQSRecord) -> None:
         event = self._from_record(record)
         try:
-            await self.listen(event)
+            # events.timeout bounds one attempt, as it does locally; Lambda's own
+            # timeout still bounds the whole batch.
+            async with asyncio.timeout(self.timeout):
+                await self.listen(event)
         except Exception as exc:
             self._log_failure(event, exc)
             raise
@@ -161,14 +168,18 @@ class SubscriberFunction:
                     # One loop for the container's life: what a handler keeps
                     # between invocations (a client session) stays usable.
                     self._loop = asyncio.new_event_loop()
-                self._loop.run_until_complete(_await(result))
+                self._loop.run_until_complete(self._bounded(result))
         except Exception as exc:
             self._log_failure(event, exc)
             raise
 
+    async def _bounded(self, awaitable: Any) -> None:
+        async with asyncio.timeout(self.timeout):
+            await awaitable
+
     def _log_failure(self, event: Event[Any], exc: BaseException) -> None:
-        logger.error('subscriber "%s" failed on event "%s" (id %s, attempt %s): %r',
-                     self.subscriber, event.type, _event_id(event), _attempt(event), exc)
+        logger.error('subscriber "%s" failed on event "%s" (id %s, attempt %d): %r',
+                     self.subscriber, event.type, event.id, event.attempt, exc)
 
     # --- the event ---------------------------------------------------------------------
 
@@ -189,54 +200,13 @@ class SubscriberFunction:
         if source != self.config.project_name:
             raise EnvelopeError(f'event "{name}" comes from source "{source}", not from project '
                                 f'"{self.config.project_name}"; check the rule\'s event pattern')
-        data = envelope.get("detail")
-        validate = self.validators.get(name)
-        if validate is not None:
-            validate(data)
-        return _make_event(name, data, envelope.get("id"), _parse_time(envelope.get("time")),
-                           attempt)
-
-
-def _make_event(name: str, data: Any, event_id: object, timestamp: datetime | None,
-                attempt: int) -> Event[Any]:
-    event: Event[Any] = Event(name, data)
-    if timestamp is not None:
-        object.__setattr__(event, "created", timestamp.timestamp())
-    return event
-
-
-def _event_id(event: Event[Any]) -> str:
-    return str(getattr(event, "id", "?"))
-
-
-def _attempt(event: Event[Any]) -> str:
-    return str(getattr(event, "attempt", "?"))
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-def _load(config: Config, subscriber: str) -> tuple[Callable[[Event[Any]], Any],
-                                                     dict[str, Callable[[object], None]]]:
-    """The subscriber's handler and the payload checks of the events it receives."""
-    from tscrun.dispatcher import Dispatcher
-
-    # The local dispatcher already imports handlers and builds validators with
-    # the config's wording of every error; borrow its loaders.
-    loader = Dispatcher.__new__(Dispatcher)
-    loader.config = config
-    loader._key_prefix = "tool.tscrun." if config.path.name == "pyproject.toml" else ""
-    from tscrun.imports import make_importable
-
-    make_importable(config.source_roots)
-    sub = config.subscribers[subscriber]
-    handler = loader._load_handler(sub).handler
-    validators: dict[str, Callable[[object], None]] = {}
-    if config.validate_payloads:
-        for name in sub.events:
-            validators[name] = loader._load_validator(config.events[name])
-    return handler, validators
+        data = self.wiring.route(name).accept(envelope.get("detail"))  # type: ignore[arg-type]
+        event_id = envelope.get("id")
+        timestamp = _parse_time(envelope.get("time"))
+        if not isinstance(event_id, str) or timestamp is None:
+            raise EnvelopeError(f'event "{name}" has no usable "id" and "time" (got '
+                                f"{event_id!r}, {envelope.get('time')!r})")
+        return Event(name, data, id=event_id, timestamp=timestamp, attempt=attempt)
 
 
 def make_handler(subscriber: str, config: Config | str | os.PathLike[str] | None = None
