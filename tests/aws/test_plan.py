@@ -27,7 +27,7 @@ def run_plan(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     parser = argparse.ArgumentParser(prog="tscrun")
     aws_cli.register(parser.add_subparsers(dest="command", required=True))
     parsed = parser.parse_args(["aws", "plan", *args])
-    code = parsed.func(parsed)
+    code = parsed.run(parsed)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -237,6 +237,24 @@ def test_a_bad_config_is_a_message_and_exit_2(tmp_path: Path,
                    'did you mean "max-attempts"?\n')
 
 
+def test_a_payload_module_that_raises_is_exit_1_and_output_goes_to_a_file(
+        syntax_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "plan.json"
+    code, out, err = run_plan("--config", str(syntax_project / "tscrun.toml"), "-o",
+                              str(out_file), capsys=capsys)
+    assert (code, out) == (0, "")
+    assert json.loads(out_file.read_text())["events"]["thing.happened"]["schema"]["title"] == \
+        "ThingHappenedEvent"
+
+    (syntax_project / "events" / "thing_happened.py").write_text("raise RuntimeError('boom')\n")
+    _purge(syntax_project)
+    code, out, err = run_plan("--config", str(syntax_project / "tscrun.toml"), capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err == ('tscrun aws plan: error: payload type "events.thing_happened:ThingHappenedEvent" '
+                   'of event "thing.happened" could not be imported: importing '
+                   '"events.thing_happened" failed: RuntimeError(\'boom\')\n')
+
+
 def test_names_are_valid_for_queues_rules_and_functions() -> None:
     assert resource_name("my app", "send.welcome/email") == "my-app-send-welcome-email"
     long = resource_name("p" * 50, "s" * 50)
@@ -255,6 +273,10 @@ def test_import_tscrun_stays_light_and_the_handler_needs_no_pydantic(tmp_path: P
     script = textwrap.dedent(f'''
         import json, sys
         import tscrun, tscrun.aws
+        assert "boto3" not in sys.modules and "aws_lambda_powertools" not in sys.modules
+        from tscrun.config import load_config
+        from tscrun.providers.aws.plan import build_plan
+        build_plan(load_config())
         assert "boto3" not in sys.modules and "aws_lambda_powertools" not in sys.modules
         response = tscrun.aws.handler({{"Records": [{record!r}]}}, None)
         assert response == {{"batchItemFailures": []}}, response

@@ -1,9 +1,10 @@
 """``tscrun aws plan``: print what must exist in AWS for the config, as JSON.
 
 Nothing is deployed: feed the JSON to your infrastructure tool (see the
-README's "Deploying to AWS"). Warnings (an event without a payload TypedDict)
-go to stderr and into the plan's ``warnings``; the exit status is 0 then.
-A configuration error is a message on stderr and exit status 2.
+README's "Deploying with tscrun aws plan"). Warnings (an event without a
+payload TypedDict) go to stderr and into the plan's ``warnings``; the exit
+status is 0 then. A configuration error is one line on stderr and exit status
+2; a payload module that raises on import, exit status 1.
 """
 
 from __future__ import annotations
@@ -30,20 +31,23 @@ def register(subparsers: Any) -> None:
     plan.add_argument("--config", metavar="PATH",
                       help="config file (default: discovered from the working directory)")
     plan.add_argument("-o", "--output", metavar="FILE", help="write the JSON here, not to stdout")
-    plan.set_defaults(func=run_plan)
+    plan.set_defaults(run=run_plan)
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from tscrun.providers.aws.plan import build_plan
     from tscrun.config import load_config
-    from tscrun.errors import TscrunError
+    from tscrun.errors import ConfigError, TscrunError
+    from tscrun.providers.aws.plan import build_plan
 
     try:
         config = load_config(args.config)
         plan = build_plan(config)
-    except TscrunError as exc:
+    except ConfigError as exc:
         print(f"tscrun aws plan: {exc}", file=sys.stderr)
         return 2
+    except TscrunError as exc:  # a payload module that raises on import
+        print(f"tscrun aws plan: error: {exc}", file=sys.stderr)
+        return 1
     for warning in plan["warnings"]:
         print(f"tscrun aws plan: warning: {warning}", file=sys.stderr)
     text = json.dumps(plan, indent=2) + "\n"
