@@ -260,3 +260,50 @@ def test_events_timeout_bounds_one_attempt_of_an_async_handler(tmp_path: Path) -
         assert response == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
     finally:
         _purge(root)
+
+
+COUNTING = '''
+    import asyncio
+
+    RUNNING = [0]
+    PEAK = [0]
+
+    async def listen(event):
+        RUNNING[0] += 1
+        PEAK[0] = max(PEAK[0], RUNNING[0])
+        for _ in range(5):
+            await asyncio.sleep(0)
+        RUNNING[0] -= 1
+    '''
+
+
+@pytest.mark.parametrize(("setting", "peak"), [("", 3), ("concurrency = 1", 1)])
+def test_a_subscribers_concurrency_caps_records_run_at_once(tmp_path: Path, setting: str,
+                                                            peak: int) -> None:
+    root = tmp_path / "counting"
+    (root / "functions" / "subscribers").mkdir(parents=True)
+    for init in ("functions", "functions/subscribers"):
+        (root / init / "__init__.py").write_text("")
+    (root / "functions" / "subscribers" / "mailer.py").write_text(textwrap.dedent(COUNTING))
+    (root / "tscrun.toml").write_text(textwrap.dedent(f'''
+        project-name = "shop"
+        [events]
+        validate-payloads = false
+        [events.subscribers.mailer]
+        events = ["user.registered"]
+        {setting}
+        '''))
+    _purge(root)
+    try:
+        function = SubscriberFunction("mailer", load_config(root / "tscrun.toml"))
+        records = [{"messageId": f"m-{n}", "receiptHandle": "r", "md5OfBody": "",
+                    "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+                    "awsRegion": "us-east-1", "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "body": json.dumps({"id": f"e-{n}", "detail-type": "user.registered",
+                                        "source": "shop", "time": "2026-11-29T10:00:00Z",
+                                        "detail": {}})} for n in range(3)]
+        assert function({"Records": records}, None) == {"batchItemFailures": []}
+        assert function.listen.__globals__["PEAK"] == [peak]
+    finally:
+        _purge(root)

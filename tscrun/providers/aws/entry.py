@@ -83,7 +83,9 @@ class SubscriberFunction:
         self.listen = loaded.handler
         self.is_async = loaded.is_async
         self.timeout = loaded.timeout
+        self.concurrency = loaded.concurrency
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     # --- Lambda's side ---------------------------------------------------------------
 
@@ -112,6 +114,9 @@ class SubscriberFunction:
         # A failed batch is reported record by record even when every record
         # failed (rather than raising), so the response always says which.
         if self.is_async:
+            # powertools runs a batch's records concurrently; a subscriber's
+            # `concurrency` caps that, as it caps local deliveries.
+            self._slots = asyncio.Semaphore(self.concurrency) if self.concurrency else None
             processor = AsyncBatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
             return dict(async_process_partial_response(
                 event=dict(event), record_handler=self._async_record, processor=processor,
@@ -129,6 +134,13 @@ class SubscriberFunction:
             raise
 
     async def _async_record(self, record: SQSRecord) -> None:
+        if self._slots is None:
+            await self._run_async(record)
+        else:
+            async with self._slots:
+                await self._run_async(record)
+
+    async def _run_async(self, record: SQSRecord) -> None:
         event = self._from_record(record)
         try:
             # events.timeout bounds one attempt, as it does locally; Lambda's own
@@ -179,7 +191,8 @@ class SubscriberFunction:
 
     def _log_failure(self, event: Event[Any], exc: BaseException) -> None:
         logger.error('subscriber "%s" failed on event "%s" (id %s, attempt %d): %r',
-                     self.subscriber, event.type, event.id, event.attempt, exc)
+                     self.subscriber, event.type, event.id, event.attempt, exc,
+                     exc_info=(type(exc), exc, exc.__traceback__))
 
     # --- the event ---------------------------------------------------------------------
 
