@@ -29,6 +29,8 @@ class FaultProxy:
         self.upstream_host = parts.hostname or "127.0.0.1"
         self.upstream_port = parts.port or 80
         self.refuse: Refuse = lambda entry, seen: None
+        self.throttle_calls = 0
+        """This many PutEvents calls are refused whole (HTTP 400 ThrottlingException) first."""
         self.calls: list[list[dict[str, Any]]] = []
         self._seen: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
@@ -82,6 +84,15 @@ class FaultProxy:
             return
         payload = json.loads(body)
         entries: list[dict[str, Any]] = payload["Entries"]
+        with self._lock:
+            throttle = self.throttle_calls > 0
+            self.throttle_calls -= throttle
+            if throttle:
+                self.calls.append([])  # a call that was refused whole
+        if throttle:
+            self._reply(request, 400, "application/x-amz-json-1.1", json.dumps(
+                {"__type": "ThrottlingException", "message": "Rate exceeded"}).encode())
+            return
         refusals: list[tuple[str, str] | None] = []
         with self._lock:
             self.calls.append(entries)

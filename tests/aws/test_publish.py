@@ -225,3 +225,19 @@ async def test_the_transport_finds_moto_through_aws_endpoint_url(
                             ["increment-registered-users"])
     got = bodies(aws, deployed, "demo-app-increment-registered-users")
     assert [b["detail"] for b in got] == [USER]
+
+
+async def test_a_call_throttled_whole_is_retried_by_botocore(
+        aws: Aws, deployed: Deployed, proxy: FaultProxy, demo_config: Config,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tscrun.providers.aws.transport import EventBridgeTransport
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    proxy.throttle_calls = 2
+    transport = EventBridgeTransport(demo_config)  # the client tscrun makes itself
+
+    await transport.send(user(1))
+
+    assert [len(call) for call in proxy.calls] == [0, 0, 1]
+    assert [b["detail"]["id"] for b in bodies(aws, deployed,
+                                              "demo-app-increment-registered-users")] == ["u-1"]
