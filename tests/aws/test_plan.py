@@ -69,7 +69,7 @@ def test_plan_queues_dead_letter_after_max_attempts_and_functions_report_batch_f
     function = next(f for f in plan["functions"] if f["subscriber"] == "update-analytics")
     assert function == {
         "name": "demo-app-update-analytics", "subscriber": "update-analytics",
-        "handler": "tscrun.aws.handler", "code": "functions.subscribers.update_analytics:listen",
+        "handler": "tscrun.aws.handler", "runs": "functions.subscribers.update_analytics:listen",
         "environment": {"TSCRUN_SUBSCRIBER": "update-analytics"},
         "eventSourceMapping": {"queue": "demo-app-update-analytics", "batchSize": 10,
                                "functionResponseTypes": ["ReportBatchItemFailures"]}}

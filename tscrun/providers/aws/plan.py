@@ -124,7 +124,7 @@ def build_plan(config: Config) -> dict[str, Any]:
             "name": base,
             "subscriber": sub.name,
             "handler": LAMBDA_HANDLER,
-            "code": str(sub.handler),
+            "runs": str(sub.handler),  # what tscrun.aws.handler calls
             "environment": {"TSCRUN_SUBSCRIBER": sub.name},
             "eventSourceMapping": {"queue": queue, "batchSize": BATCH_SIZE,
                                    "functionResponseTypes": ["ReportBatchItemFailures"]},
