@@ -12,7 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lsprotocol import types
-from pygls.workspace.position_codec import PositionCodec, ServerTextPosition, ServerTextRange
+from pygls.workspace.position_codec import (
+    PositionCodec,
+    ServerTextPosition,
+    ServerTextRange,
+)
 
 from tscrun_lint.diagnostic import Diagnostic
 from tscrun_lint.source import split_lines

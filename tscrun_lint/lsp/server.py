@@ -75,18 +75,17 @@ class TscrunServer(LanguageServer):
 
     def _check_python(self, doc: TextDocument, path: Path) -> None:
         text = doc.source
+        config_path = self.projects.config_path(path)
+        if config_path is None and doc.uri not in self.warned_outside:
+            self.warned_outside.add(doc.uri)
+            self.log(types.MessageType.Info,
+                     f"{path}: not in a tscrun project (no tscrun.toml or pyproject.toml "
+                     f"with [tool.tscrun] in its folder or above); only its emit calls "
+                     f"are reported")
         found, _fixed = self.projects.check_python(path, text)
         self._publish(doc.uri, doc.version, text, found)
-        config_path = self.projects.config_path(path)
-        if config_path is None:
-            if doc.uri not in self.warned_outside:
-                self.warned_outside.add(doc.uri)
-                self.log(types.MessageType.Info,
-                         f"{path}: not in a tscrun project (no tscrun.toml or pyproject.toml "
-                         f"with [tool.tscrun] in its folder or above); only its emit calls "
-                         f"are reported")
-            return
-        self.publish_config_from_disk(config_path)
+        if config_path is not None:
+            self.publish_config_from_disk(config_path)
 
     def publish_config_from_disk(self, config_path: Path) -> None:
         """The project's config findings, unless the config is open (then its buffer rules)."""
