@@ -21,6 +21,9 @@ WAIT = 120.0
 """Seconds before a test gives up on an answer (a hang, not a slow machine)."""
 
 
+_ORIGIN = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
+
+
 def uri(path: Path) -> str:
     return path.absolute().as_uri()
 
@@ -43,6 +46,7 @@ class LspClient:
     responses: dict[int, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
     _next_id: int = 0
+    barrier: bool = True
     stderr: list[bytes] = field(default_factory=list)
 
     # --- process --------------------------------------------------------------------
@@ -155,7 +159,16 @@ class LspClient:
         return result
 
     def mark(self) -> int:
-        """A point in the stream of publishes; ``diagnostics(after=...)`` waits past it."""
+        """A point in the stream of publishes; ``diagnostics(after=...)`` waits past it.
+
+        With ``barrier`` a request goes first: the server handles messages in order, so
+        once it is answered every publish caused by earlier messages has arrived and a
+        late one cannot be taken for the answer to the next edit.
+        """
+        if self.barrier:
+            self.request("textDocument/codeAction", {
+                "textDocument": {"uri": "file:///barrier.txt"}, "range": _ORIGIN,
+                "context": {"diagnostics": []}})
         self._pump_ready()
         return len(self.publishes)
 
@@ -181,6 +194,12 @@ class LspClient:
         hit = found()
         assert hit is not None
         return hit.diagnostics
+
+    def latest(self, path: Path) -> list[dict[str, Any]] | None:
+        """What the editor shows for ``path`` now: its last publish (None if never)."""
+        self.mark()
+        hits = [p for p in self.publishes if p.uri == uri(path)]
+        return hits[-1].diagnostics if hits else None
 
     def published_uris(self, after: int) -> list[str]:
         self._pump_ready()

@@ -150,13 +150,18 @@ def test_config_edit_on_disk_reaches_open_files(demo: Path, server: LspClient) -
     users = demo / "functions/api/users.py"
     assert server.diagnostics(users, server.open(users)) == []
     config = demo / "pyproject.toml"
+    assert brief(server.latest(config) or []) == [
+        ("TSC301", 18, 49, TSC301_PAYMENT)]
     _rewrite(config, 'events = ["user.registered", "user.verified"]', 'events = ["user.registered"]')
+    with config.open("a", encoding="utf-8") as out:
+        out.write('\n[tool.tscrun.events.types]\n'
+                  '"payment.succeeded" = "events.order_completed:OrderCompletedEvent"\n')
     mark = server.files_changed(config)
     assert brief(server.diagnostics(users, mark)) == [
         ("TSC001", 26, 23, 'unknown event "user.verified"; add it to a subscriber\'s events or '
                            'to events.types in the config')]
     # ...and the config's own findings follow (the disk is what is shown while it is closed).
-    assert brief(server.diagnostics(config, mark)) == [("TSC301", 18, 49, TSC301_PAYMENT)]
+    assert server.diagnostics(config, mark) == []
 
     # A save of the config buffer is enough for clients that watch nothing.
     _rewrite(config, 'events = ["user.registered"]', 'events = ["user.registered", "user.verified"]')
@@ -200,12 +205,18 @@ def test_tscrun_toml_and_other_toml_files(demo: Path, server: LspClient) -> None
     mark = server.open(other, language="toml")
     signup = demo / "functions/api/signup_page.py"
     server.diagnostics(signup, server.open(signup))
+    tool = demo / "tools" / "pyproject.toml"  # another tool's pyproject.toml in the project
+    tool.parent.mkdir()
+    tool.write_text("[tool.black]\nline-length = 100\n", encoding="utf-8")
+    server.open(tool, language="toml")
+    assert uri(tool) not in server.published_uris(mark)
     assert uri(other) not in server.published_uris(mark)  # not ours: nothing published
 
-    # A tscrun.toml beside pyproject.toml wins, as in discovery.
+    # A tscrun.toml beside pyproject.toml wins, as in discovery; the pyproject's findings go.
     tscrun_toml = demo / "tscrun.toml"
     tscrun_toml.write_text('[events.subscribers.update-analytics]\nevents = ["user.registered"]'
                            '\n[events.types]\n"user.registred" = "events.x:Y"\n', encoding="utf-8")
+    assert server.diagnostics(demo / "pyproject.toml", server.files_changed(tscrun_toml)) == []
     found = brief(server.diagnostics(tscrun_toml, server.open(tscrun_toml, language="toml")))
     assert [(c, line, col) for c, line, col, _ in found] == [("TSC301", 4, 1)]
 

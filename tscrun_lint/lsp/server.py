@@ -109,8 +109,13 @@ class TscrunServer(LanguageServer):
             self.guarded(self.check, doc)
         for uri in sorted(self.config_uris):
             path = _path(uri)
-            if path is not None and uri not in self.workspace.text_documents:
+            if path is None or uri in self.workspace.text_documents:
+                continue
+            if self.projects.is_config(path):
                 self.guarded(self.publish_config_from_disk, path)
+            else:  # deleted, or a tscrun.toml beside it took over: its findings are void
+                self.config_uris.discard(uri)
+                self.guarded(self.clear, uri)
 
     # --- publishing ------------------------------------------------------------------
 
