@@ -267,23 +267,33 @@ def test_positions_are_utf16_code_units(demo: Path, server: LspClient) -> None:
 
 # --- one source of truth -------------------------------------------------------------------
 
-def test_same_findings_as_the_cli_on_the_demo_app(demo: Path, server: LspClient) -> None:
-    proc = lint("--format", "json", ".", cwd=demo)
+@pytest.mark.parametrize("fixture", ["demo_app", "lint_project", "mypy_project"])
+def test_same_findings_as_the_cli(fixture: str, tmp_path: Path) -> None:
+    """Every file opened as it is on disk gets what `tscrun-lint --format json .` reports."""
+    root = tmp_path / fixture
+    shutil.copytree(REPO / "fixtures" / fixture, root,
+                    ignore=shutil.ignore_patterns("__pycache__", ".mypy_cache"))
+    proc = lint("--format", "json", ".", cwd=root)
     assert proc.returncode == 1, proc.stderr
     expected = {(d["path"], d["line"], d["column"], d["end_line"], d["end_column"], d["code"],
                  d["message"]) for d in json.loads(proc.stdout)["diagnostics"]}
-    assert len(expected) == 4
+    assert len(expected) >= 4
 
-    files = sorted(p for p in demo.rglob("*.py")) + [demo / "pyproject.toml"]
-    got: set[tuple[str, int, int, int, int, str, str]] = set()
-    for path in files:
-        mark = server.open(path, language="toml" if path.suffix == ".toml" else "python")
-        for d in server.diagnostics(path, mark):
-            r = d["range"]
-            got.add((path.relative_to(demo).as_posix(), r["start"]["line"] + 1,
-                     r["start"]["character"] + 1, r["end"]["line"] + 1, r["end"]["character"] + 1,
-                     d["code"], d["message"]))
-    assert got == expected
+    client = _started(root)
+    try:
+        configs = [p for p in (root / "tscrun.toml", root / "pyproject.toml") if p.is_file()]
+        files = sorted(root.rglob("*.py")) + configs[:1]
+        got: set[tuple[str, int, int, int, int, str, str]] = set()
+        for path in files:
+            mark = client.open(path, language="toml" if path.suffix == ".toml" else "python")
+            for d in client.diagnostics(path, mark):
+                r = d["range"]
+                got.add((path.relative_to(root).as_posix(), r["start"]["line"] + 1,
+                         r["start"]["character"] + 1, r["end"]["line"] + 1,
+                         r["end"]["character"] + 1, d["code"], d["message"]))
+        assert got == expected
+    finally:
+        _stopped_cleanly(client)
 
 
 def test_initialization_options_select_and_ignore(demo: Path) -> None:

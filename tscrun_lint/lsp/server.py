@@ -80,8 +80,8 @@ class TscrunServer(LanguageServer):
             self.warned_outside.add(doc.uri)
             self.log(types.MessageType.Info,
                      f"{path}: not in a tscrun project (no tscrun.toml or pyproject.toml "
-                     f"with [tool.tscrun] in its folder or above); only its emit calls "
-                     f"are reported")
+                     f"with [tool.tscrun] in its folder or above); its emit calls are "
+                     f"reported as TSC302 until it has one")
         found, _fixed = self.projects.check_python(path, text)
         self._publish(doc.uri, doc.version, text, found)
         if config_path is not None:
