@@ -313,14 +313,15 @@ def test_bad_input_gives_diagnostics_or_a_log_never_a_crash(demo: Path, server: 
                                                           tmp_path: Path) -> None:
     # A broken config on disk: TSC302 at the emit and on the config's line.
     config = demo / "pyproject.toml"
-    _rewrite(config, "retry-delay = 0.01", "retry-delay = -1")
+    _rewrite(config, "retry-delay = 0.01", "retry-delay = 0.01\nmax-atempts = 5")
     signup = demo / "functions/api/signup_page.py"
     mark = server.open(signup)
-    reason = ("[tool.tscrun.events.retry-delay] expected a finite number >= 0, got -1.0")
+    reason = ('[tool.tscrun.events.max-atempts] unknown key "max-atempts"; '
+              'did you mean "max-attempts"?')
     assert brief(server.diagnostics(signup, mark)) == [
-        ("TSC302", 6, 11, f"invalid tscrun configuration: {config}:9: {reason}")]
+        ("TSC302", 6, 11, f"invalid tscrun configuration: {config}:10: {reason}")]
     assert brief(server.diagnostics(config, mark)) == [
-        ("TSC302", 9, 1, f"invalid tscrun configuration: {reason}")]
+        ("TSC302", 10, 1, f"invalid tscrun configuration: {reason}")]
 
     # An unparsable buffer.
     users = demo / "functions/api/users.py"
