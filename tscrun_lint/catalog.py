@@ -74,6 +74,8 @@ class HandlerInfo:
     line: int
     column: int
     accepted: tuple[TypedDictType, ...] | None
+    generator: tuple[int, int, str] | None = None
+    """(line, column, "generator" or "async generator") of a handler whose body yields."""
 
 
 _TYPEDDICT = frozenset({"typing.TypedDict"})
@@ -270,15 +272,19 @@ class Catalog:
         if not isinstance(node, cst.FunctionDef):
             line, col = sym.module.position(node) if node is not None else (1, 0)
             return HandlerInfo(sym.module.path, line, col, None)
+        generator = None
+        if _yields(node):
+            kind = "async generator" if node.asynchronous is not None else "generator"
+            generator = (*sym.module.position(node.name), kind)
         params = [*node.params.posonly_params, *node.params.params]
         ann = params[0].annotation if params else None
         if ann is None:
             line, col = sym.module.position(node.name)
-            return HandlerInfo(sym.module.path, line, col, None)
+            return HandlerInfo(sym.module.path, line, col, None, generator)
         line, col = sym.module.position(ann.annotation)
         resolver = self.module_resolver(sym.module)
         accepted = self._event_payloads(resolver, ann.annotation, 0)
-        return HandlerInfo(sym.module.path, line, col, accepted)
+        return HandlerInfo(sym.module.path, line, col, accepted, generator)
 
     def _event_payloads(self, resolver: Resolver, expr: cst.BaseExpression,
                         depth: int) -> tuple[TypedDictType, ...] | None:
@@ -663,3 +669,29 @@ def parse_expr(text: str) -> cst.BaseExpression | None:
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         # a malformed forward reference: mypy reports it, we stay silent
         return None
+
+
+class _YieldFinder(cst.CSTVisitor):
+    """Finds ``yield`` in a function's own body (not in functions or classes nested in it)."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.found = True
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _yields(func: cst.FunctionDef) -> bool:
+    finder = _YieldFinder()
+    func.body.visit(finder)
+    return finder.found
