@@ -18,7 +18,12 @@ The project: ``--events`` payload modules (``events/e<k>.py``, one TypedDict
 each) and ``--modules`` application modules, half of which emit one event
 each (``ev.e<j mod events>``, a literal name) and half of which never emit.
 
-    .venv/bin/python bench/mypy_deps.py [--modules 3000] [--events 200] [--baseline-repo /work/main]
+    .venv/bin/python bench/mypy_deps.py [--quick] [--modules 10000] [--events 200]
+                                        [--baseline-repo DIR]
+
+Writes bench/results/mypy_deps.md (``make bench`` puts it into docs/benchmarks.md).
+An earlier build to compare with can be exported from git, e.g.
+``git archive 1e05cc0 tscrun mypy_plugin | tar -x -C /tmp/base``.
 """
 
 from __future__ import annotations
@@ -131,11 +136,14 @@ def measure(project: Path, config: str, runtime: Path, tmp: Path, name: str,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--modules", type=int, default=3000)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 300 modules, 20 events")
+    parser.add_argument("--modules", type=int, default=10000)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--baseline-repo", type=Path, default=None,
                         help="also measure the mypy_plugin of this checkout")
     args = parser.parse_args()
+    if args.quick:
+        args.modules, args.events = 300, 20
     with tempfile.TemporaryDirectory(prefix="tscrun-bench-mypy-deps-") as tmp_name:
         tmp = Path(tmp_name)
         project = tmp / "project"
@@ -157,7 +165,11 @@ def main() -> int:
     found_errors = plugin.edit.output.count('Missing key "note" for TypedDict "E0"')
     assert found_errors == expected_errors, plugin.edit.output[:2000]
     assert plugin.edit.checked == sorted(["events.e0", *emitters]), plugin.edit.checked[:20]
-    print(report(sides, args.modules, args.events, len(emitters)))
+    section = report(sides, args.modules, args.events, len(emitters))
+    print(section)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "mypy_deps.md").write_text(section)
     return 0
 
 
