@@ -26,6 +26,7 @@ from mypy.nodes import (
 from mypy.plugin import CheckerPluginInterface, FunctionSigContext, MethodSigContext
 from mypy.types import CallableType, TypedDictType, UnionType
 
+from tscrun.config import Config
 from tscrun.mypy import daemon, messages
 from tscrun.mypy.deps import record_fine_grained_dependency
 from tscrun.mypy.event_names import event_names, is_plain_constant
@@ -37,7 +38,6 @@ from tscrun.mypy.fullnames import (
 )
 from tscrun.mypy.payloads import MissingPayload, find_payload
 from tscrun.mypy.project import Projects
-from tscrun.config import Config
 
 
 @dataclass(frozen=True)
