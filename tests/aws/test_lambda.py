@@ -307,3 +307,31 @@ def test_a_subscribers_concurrency_caps_records_run_at_once(tmp_path: Path, sett
         assert function.listen.__globals__["PEAK"] == [peak]
     finally:
         _purge(root)
+
+
+def test_records_that_are_not_eventbridge_events_fail_alone(
+        demo_config: Config, caplog: pytest.LogCaptureFixture) -> None:
+    function = SubscriberFunction("increment-registered-users", demo_config)
+    base = {"receiptHandle": "r", "md5OfBody": "", "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:1:q", "awsRegion": "us-east-1",
+            "attributes": {"ApproximateReceiveCount": "2"}, "messageAttributes": {}}
+    good = {"id": "e-1", "detail-type": "user.registered", "source": "demo-app",
+            "time": "2026-11-29T10:00:00Z", "detail": USER}
+    records = [{**base, "messageId": "m-text", "body": "hello"},
+               {**base, "messageId": "m-list", "body": "[1, 2]"},
+               {**base, "messageId": "m-good", "body": json.dumps(good)},
+               {**base, "messageId": "m-noid", "body": json.dumps({**good, "id": None})}]
+
+    with caplog.at_level(logging.ERROR, logger="tscrun.aws"):
+        response = function({"Records": records}, None)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m-text"},
+                                              {"itemIdentifier": "m-list"},
+                                              {"itemIdentifier": "m-noid"}]}
+    assert demo_module("functions.subscribers.increment_registered_users").COUNT == 1
+    assert 'SQS message m-text for subscriber "increment-registered-users" is not JSON' \
+        in caplog.text
+    assert ('subscriber "increment-registered-users" refused SQS message m-list (event id None, '
+            "attempt 2): expected an EventBridge event (a JSON object), got list") in caplog.text
+    assert 'event "user.registered" has no usable "id" and "time" (got None, ' \
+           "'2026-11-29T10:00:00Z')" in caplog.text

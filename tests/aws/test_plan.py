@@ -93,8 +93,10 @@ def test_plan_events_carry_their_payload_type_subscribers_and_schema(
     assert events["payment.succeeded"]["schema"] is None
     warning = ('event "payment.succeeded" has no payload TypedDict: module '
                '"events.payment_succeeded" not found; its schema is left out')
-    assert plan["warnings"] == [warning]
-    assert err == f"tscrun aws plan: warning: {warning}\n"
+    provider = ('provider is "local" in pyproject.toml; set provider = "aws" for emit to publish '
+                "to EventBridge")
+    assert plan["warnings"] == [provider, warning]
+    assert err == f"tscrun aws plan: warning: {provider}\ntscrun aws plan: warning: {warning}\n"
 
 
 DEMO_PAYLOADS: list[tuple[str, Any, bool]] = [
@@ -187,6 +189,7 @@ def syntax_project(tmp_path: Path) -> Iterator[Path]:
     (root / "events" / "thing_happened.py").write_text(textwrap.dedent(SYNTAX))
     (root / "tscrun.toml").write_text(textwrap.dedent('''
         project-name = "syntax"
+        provider = "aws"
         [events.types]
         "thing.happened" = "events.thing_happened:ThingHappenedEvent"
         '''))

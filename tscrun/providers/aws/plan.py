@@ -96,6 +96,10 @@ def build_plan(config: Config) -> dict[str, Any]:
     project = config.project_name
     bus = config.event_bus
     schemas, warnings = _schemas(config)
+    if config.provider != "aws":
+        # Still useful to preview, but emit would not go to EventBridge yet.
+        warnings.insert(0, f'provider is "{config.provider}" in {config.path.name}; set '
+                           'provider = "aws" for emit to publish to EventBridge')
 
     rules: list[dict[str, Any]] = []
     queues: list[dict[str, Any]] = []
