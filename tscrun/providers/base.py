@@ -20,17 +20,23 @@ after the handler finished but before ``ack``), so handlers deduplicate on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from tscrun.errors import TscrunError
 
 if TYPE_CHECKING:
     from tscrun.config import Config
 
 __all__ = [
-    "Consumer", "DeadLetterRecord", "DeadLetterStore", "Delivery", "Envelope", "Failure",
+    "BrokerError", "Consumer", "DeadLetterRecord", "DeadLetterStore", "Delivery", "Envelope", "Failure",
     "Provider", "Transport",
 ]
+
+
+class BrokerError(TscrunError):
+    """The broker could not be reached, or refused a command. Nothing was accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +103,8 @@ class Transport(Protocol):
         """Hand ``envelope`` to the broker for each of ``subscribers``; return once it is stored.
 
         ``subscribers`` are the event's configured subscribers (a broker that
-        routes by rules of its own may ignore them). May raise ``OSError`` or a
-        client error: ``emit`` lets it through, as nothing was accepted.
+        routes by rules of its own may ignore them). Raises
+        :class:`BrokerError` when the broker did not take it.
         """
         ...
 
@@ -133,6 +139,11 @@ class Consumer(Protocol):
 
     async def dead_letter(self, delivery: Delivery, failure: Failure) -> None:
         """Store the delivery with ``failure`` as a dead letter and acknowledge it, atomically."""
+        ...
+
+    async def tidy(self, subscribers: Iterable[str]) -> int:
+        """Housekeeping now and then (drop what every subscriber has finished with).
+        Returns how many items went; 0 when there is nothing to do."""
         ...
 
     async def close(self) -> None:

@@ -1,0 +1,296 @@
+"""The loop behind ``tscrun worker``: fetch deliveries, run handlers, acknowledge, retry, dead-letter.
+
+Provider-neutral: it drives any :class:`~tscrun.providers.base.Consumer`.
+
+- Up to ``concurrency`` deliveries are in progress at once (running or
+  waiting to retry); each subscriber fetches only as many as there are free
+  slots, so a busy worker leaves the rest in the broker for other workers.
+- ``async def`` handlers run on the loop, plain ``def`` ones in a thread pool.
+- A failed attempt is retried after ``retry-delay`` seconds, doubling after
+  each failure; once ``max-attempts`` have failed the delivery is
+  dead-lettered (one log line) and acknowledged.
+- Acknowledgements are batched: many deliveries finish per round trip.
+- Claims on everything in progress are renewed well within ``claim-after``,
+  so another worker takes over only the work of a worker that stopped.
+- :meth:`Worker.stop` (SIGTERM/SIGINT in the CLI) stops fetching; what was
+  fetched is finished and acknowledged before :meth:`Worker.run` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from tscrun.events import Event
+from tscrun.providers.base import BrokerError, Consumer, Delivery, Failure
+
+__all__ = ["HandlerSpec", "Worker", "WorkerStats"]
+
+logger = logging.getLogger("tscrun.worker")
+
+
+@dataclass(frozen=True)
+class HandlerSpec:
+    """A subscriber's handler as the wiring resolved it."""
+
+    call: Callable[[Event[Any]], Any]
+    is_async: bool
+
+
+@dataclass
+class WorkerStats:
+    processed: int = 0
+    """Deliveries whose handler succeeded."""
+    retried: int = 0
+    """Failed attempts that were retried."""
+    dead: int = 0
+    """Deliveries dead-lettered after their last attempt."""
+
+    def line(self, in_flight: int) -> str:
+        return (f"{self.processed} processed, {self.retried} retried, {self.dead} dead, "
+                f"{in_flight} in flight")
+
+
+class _Slots:
+    """Counts deliveries in progress against ``concurrency``."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiters: list[asyncio.Future[None]] = []
+
+    async def take(self, most: int, stopping: Callable[[], bool]) -> int:
+        """Wait for a free slot, then take up to ``most`` (0 once ``stopping()``)."""
+        while self.free <= 0 and not stopping():
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
+        n = min(most, max(self.free, 0))
+        self.free -= n
+        return n
+
+    def give(self, n: int) -> None:
+        self.free += n
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
+def make_event(delivery: Delivery) -> Event[Any]:
+    envelope = delivery.envelope
+    return Event.received(envelope.type, envelope.data, envelope.id, envelope.timestamp,
+                          delivery.attempt)
+
+
+class Worker:
+    def __init__(self, consumer: Consumer, handlers: Mapping[str, HandlerSpec], *,
+                 max_attempts: int, retry_delay: float, claim_after: float,
+                 concurrency: int = 64, batch: int = 200, poll: float = 0.5,
+                 status: TextIO | None = None) -> None:
+        self.consumer = consumer
+        self.handlers = dict(handlers)
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.concurrency = concurrency
+        self.stats = WorkerStats()
+        self._claim_after = claim_after
+        self._batch = batch
+        self._poll = poll
+        self._status = status
+        self._stopping = False
+        self._in_progress: dict[int, Delivery] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._acks: list[Delivery] = []
+        self._ack_wanted: asyncio.Event | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._slots: _Slots | None = None
+        self._next = 0
+
+    def stop(self) -> None:
+        """Stop fetching; :meth:`run` returns once what was fetched is finished."""
+        if not self._stopping:
+            self._stopping = True
+            if self._slots is not None:
+                self._slots.give(0)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    async def run(self) -> WorkerStats:
+        self._slots = _Slots(self.concurrency)
+        self._ack_wanted = asyncio.Event()
+        if any(not h.is_async for h in self.handlers.values()):
+            self._pool = ThreadPoolExecutor(min(self.concurrency, 32),
+                                            thread_name_prefix="tscrun-handler")
+        helpers = [asyncio.create_task(self._ack_loop()), asyncio.create_task(self._keep_loop()),
+                   asyncio.create_task(self._tidy_loop())]
+        if self._status is not None:
+            helpers.append(asyncio.create_task(self._status_loop(self._status)))
+        try:
+            await asyncio.gather(*(self._fetch_loop(sub) for sub in self.handlers))
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+            await self._flush_acks()
+        finally:
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+            if self._status is not None:
+                self._status.write("\r\x1b[K" + self.stats.line(0) + "\n")
+                self._status.flush()
+        return self.stats
+
+    # --- fetching -------------------------------------------------------------------
+
+    async def _fetch_loop(self, subscriber: str) -> None:
+        assert self._slots is not None
+        outage = 0
+        while not self._stopping:
+            n = await self._slots.take(self._batch, lambda: self._stopping)
+            if self._stopping:
+                self._slots.give(n)
+                break
+            try:
+                deliveries = await self.consumer.fetch(subscriber, n, self._poll)
+            except BrokerError as exc:
+                self._slots.give(n)
+                if not outage:
+                    logger.error("%s; retrying until it answers", exc)
+                outage += 1
+                await asyncio.sleep(min(5.0, 0.1 * 2 ** min(outage, 6)))
+                continue
+            if outage:
+                logger.warning("the broker answers again")
+                outage = 0
+            if len(deliveries) < n:
+                self._slots.give(n - len(deliveries))
+            for delivery in deliveries:
+                self._start(delivery)
+
+    def _start(self, delivery: Delivery) -> None:
+        task = asyncio.get_running_loop().create_task(self._deliver(delivery))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- one delivery ---------------------------------------------------------------
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        assert self._slots is not None
+        key = self._next
+        self._next += 1
+        self._in_progress[key] = delivery
+        try:
+            while True:
+                if delivery.attempt > self.max_attempts:
+                    # Came back after the workers running it stopped, more often than allowed.
+                    await self._dead_letter(delivery, Failure(
+                        "WorkerLost", "the workers running this delivery stopped before it "
+                        f"finished, {delivery.attempt - 1} time(s)", ""))
+                    return
+                spec = self.handlers[delivery.subscriber]
+                try:
+                    event = make_event(delivery)
+                    if spec.is_async:
+                        await spec.call(event)
+                    else:
+                        result = await asyncio.get_running_loop().run_in_executor(
+                            self._pool, spec.call, event)
+                        if asyncio.iscoroutine(result):
+                            await result
+                except Exception as exc:
+                    if delivery.attempt >= self.max_attempts:
+                        await self._dead_letter(delivery, Failure.from_exception(exc))
+                        return
+                    delay = self.retry_delay * 2 ** (delivery.attempt - 1)
+                    logger.warning('subscriber "%s" failed on event "%s" (id %s), attempt %d of '
+                                   "%d: %s: %s; retrying in %g s", delivery.subscriber,
+                                   delivery.envelope.type, delivery.envelope.id, delivery.attempt,
+                                   self.max_attempts, type(exc).__name__, exc, delay)
+                    self.stats.retried += 1
+                    await asyncio.sleep(delay)
+                    try:
+                        again = await self.consumer.retry(delivery)
+                    except BrokerError as error:
+                        logger.error("%s; the delivery stays with the broker and comes back "
+                                     "later", error)
+                        return
+                    if again is None:
+                        return
+                    delivery = self._in_progress[key] = again
+                    continue
+                self.stats.processed += 1
+                self._acks.append(delivery)
+                assert self._ack_wanted is not None
+                self._ack_wanted.set()
+                return
+        finally:
+            del self._in_progress[key]
+            self._slots.give(1)
+
+    async def _dead_letter(self, delivery: Delivery, failure: Failure) -> None:
+        try:
+            await self.consumer.dead_letter(delivery, failure)
+        except BrokerError as exc:
+            logger.error("%s; the delivery stays with the broker and comes back later", exc)
+            return
+        self.stats.dead += 1
+        logger.error('dead letter: subscriber "%s", event "%s" (id %s), after %d attempt(s): '
+                     "%s: %s", delivery.subscriber, delivery.envelope.type,
+                     delivery.envelope.id, delivery.attempt, failure.error_type,
+                     failure.message.replace("\n", " ")[:300])
+
+    # --- background -----------------------------------------------------------------
+
+    async def _ack_loop(self) -> None:
+        assert self._ack_wanted is not None
+        while True:
+            await self._ack_wanted.wait()
+            self._ack_wanted.clear()
+            await self._flush_acks()
+
+    async def _flush_acks(self) -> None:
+        while self._acks:
+            batch, self._acks = self._acks, []
+            try:
+                await self.consumer.ack(batch)
+            except BrokerError as exc:
+                # Unacknowledged work is redelivered later: at-least-once, never lost.
+                logger.error("%s; %d finished deliveries were not acknowledged and will run "
+                             "again", exc, len(batch))
+                return
+
+    async def _keep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._claim_after / 3)
+            if self._in_progress:
+                try:
+                    await self.consumer.keep(list(self._in_progress.values()))
+                except BrokerError as exc:
+                    logger.error("%s; could not renew claims", exc)
+
+    async def _tidy_loop(self) -> None:
+        while True:
+            await asyncio.sleep(5.0)
+            try:
+                await self.consumer.tidy(self.handlers)
+            except BrokerError:
+                pass  # the fetch loops report an outage
+
+    async def _status_loop(self, out: TextIO) -> None:
+        while True:
+            out.write("\r\x1b[K" + self.stats.line(len(self._in_progress)))
+            out.flush()
+            await asyncio.sleep(0.5)
+
+
+def status_stream() -> TextIO | None:
+    """stderr when it is a terminal (the live count), else ``None``."""
+    return sys.stderr if sys.stderr.isatty() else None
