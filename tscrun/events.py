@@ -80,7 +80,12 @@ def configure(path_or_config: Config | str | os.PathLike[str] | None = None) -> 
     from tscrun.dispatcher import Dispatcher
 
     config = path_or_config if isinstance(path_or_config, Config) else load_config(path_or_config)
-    dispatcher = Dispatcher(config)
+    if config.provider == "local":
+        dispatcher = Dispatcher(config)
+    else:
+        from tscrun.providers.emitter import remote_emitter
+
+        dispatcher = remote_emitter(config)  # type: ignore[assignment]
     with _default_lock:
         _default = dispatcher
     return dispatcher

@@ -72,6 +72,7 @@ class Demo:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TSCRUN_")}
         env.update(TSCRUN_TEST_RECORD=str(self.record), TSCRUN_TEST_FIXED=str(self.fixed),
                    PYTHONUNBUFFERED="1", **extra)
+        env.setdefault("PYTHONFAULTHANDLER", "1")
         return env
 
     def emit(self, count: int) -> None:
@@ -127,8 +128,16 @@ class Demo:
                     out, err = proc.communicate()
                     raise AssertionError(f"a worker exited {proc.returncode}:\n{out}\n{err}")
             if time.monotonic() > deadline:
+                logs = []
+                for proc in self.procs:
+                    if proc.poll() is None:
+                        proc.send_signal(signal.SIGUSR1)  # faulthandler: the stacks
+                        time.sleep(0.5)
+                        proc.kill()
+                    logs.append(proc.communicate()[1])
                 raise AssertionError(f"gave up waiting for {what}; received so far: "
-                                     f"{Counter(r[0] for r in self.received())}")
+                                     f"{Counter(r[0] for r in self.received())}\n" +
+                                     "\n".join(logs))
             time.sleep(0.05)
 
     def stop_all(self) -> None:

@@ -9,7 +9,9 @@ a worker in the middle of a run.
 """
 
 import asyncio
+import faulthandler
 import os
+import signal
 
 from functions.subscribers import increment_registered_users as _increment
 from functions.subscribers import send_welcome_email as _welcome
@@ -17,6 +19,8 @@ from functions.subscribers import update_analytics as _analytics
 from tscrun.events import Event
 
 _SLOW = float(os.environ.get("TSCRUN_TEST_SLOW") or 0)
+# A test that gives up waiting asks for the stacks of the worker threads.
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def _record(subscriber: str, event: Event) -> None:
@@ -54,3 +58,12 @@ async def charge_card(event: Event) -> None:
     _record("charge-card", event)
     if not os.path.exists(os.environ.get("TSCRUN_TEST_FIXED", "/nonexistent")):
         raise RuntimeError(f"card declined for order {event.data['orderId']}")
+
+
+def _dump_tasks(signum: int, frame: object) -> None:
+    import sys
+    for task in asyncio.all_tasks(asyncio.get_running_loop()):
+        task.print_stack(file=sys.stderr)
+
+
+signal.signal(signal.SIGUSR2, _dump_tasks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 from typing import Any
 
@@ -26,7 +27,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--subscriber", metavar="NAME", action="extend", nargs="+",
                         help="run only these subscribers (default: all)")
     parser.add_argument("--concurrency", metavar="N", type=_positive, default=64,
-                        help="deliveries in progress at once (default: 64)")
+                        help="deliveries in progress at once, shared evenly among the subscribers (default: 64)")
     parser.set_defaults(run=run)
 
 
@@ -42,8 +43,8 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import tscrun
-    from tscrun.providers.worker import Worker, status_stream
-    from tscrun.wiring import load_handlers
+    from tscrun.providers._bridge import handlers as load_handlers
+    from tscrun.providers.worker import HandlerSpec, Worker, status_stream
 
     config = load(args)
     provider = remote_provider(config, "worker")
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     names = check_subscribers(config, args.subscriber)
     if not names:
         raise UsageError(f"{config.path}: no subscribers are configured")
-    handlers = load_handlers(config, names)
+    handlers = {n: HandlerSpec(*h) for n, h in load_handlers(config, names).items()}
     # Events the handlers emit go to the same broker.
     tscrun.configure(config)
     status = status_stream()
@@ -69,8 +70,6 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(worker: Any) -> int:
     loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
-    assert main is not None
 
     def on_signal(signum: int) -> None:
         if not worker.stopping:
@@ -78,15 +77,16 @@ async def _serve(worker: Any) -> int:
                         "to stop at once)", signal.Signals(signum).name)
             worker.stop()
         else:
-            logger.warning("stopping at once; unfinished deliveries stay with the broker")
-            main.cancel()
+            logger.warning("stopping at once; unfinished deliveries stay with the broker and "
+                           "go to another worker after claim-after seconds")
+            logging.shutdown()
+            # Not a task cancellation: a client call cancelled half-way may swallow it.
+            os._exit(1)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     try:
         stats = await worker.run()
-    except asyncio.CancelledError:
-        return 1
     finally:
         await worker.consumer.close()
     logger.info("stopped: %s", stats.line(0))

@@ -3,8 +3,10 @@
 Provider-neutral: it drives any :class:`~tscrun.providers.base.Consumer`.
 
 - Up to ``concurrency`` deliveries are in progress at once (running or
-  waiting to retry); each subscriber fetches only as many as there are free
-  slots, so a busy worker leaves the rest in the broker for other workers.
+  waiting to retry), shared evenly among the subscribers it runs (at least one
+  each): a subscriber with a backlog never starves another, and each fetches
+  only as many as it has free slots, so a busy worker leaves the rest in the
+  broker for other workers.
 - ``async def`` handlers run on the loop, plain ``def`` ones in a thread pool.
 - A failed attempt is retried after ``retry-delay`` seconds, doubling after
   each failure; once ``max-attempts`` have failed the delivery is
@@ -21,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -74,6 +76,7 @@ class _Slots:
         return n
 
     def give(self, n: int) -> None:
+        """Return ``n`` slots (negative: take ``-n`` more, even below zero)."""
         self.free += n
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
@@ -82,9 +85,11 @@ class _Slots:
 
 
 def make_event(delivery: Delivery) -> Event[Any]:
+    from tscrun.providers._bridge import ReceivedEvent
+
     envelope = delivery.envelope
-    return Event.received(envelope.type, envelope.data, envelope.id, envelope.timestamp,
-                          delivery.attempt)
+    return ReceivedEvent(envelope.type, envelope.data, received_id=envelope.id,
+                         received_at=envelope.timestamp, attempt=delivery.attempt)
 
 
 class Worker:
@@ -108,38 +113,42 @@ class Worker:
         self._acks: list[Delivery] = []
         self._ack_wanted: asyncio.Event | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._slots: _Slots | None = None
+        self._slots: dict[str, _Slots] = {}
         self._next = 0
+        self._closing = asyncio.Event()
 
     def stop(self) -> None:
         """Stop fetching; :meth:`run` returns once what was fetched is finished."""
         if not self._stopping:
             self._stopping = True
-            if self._slots is not None:
-                self._slots.give(0)
+            for slots in self._slots.values():
+                slots.give(0)
 
     @property
     def stopping(self) -> bool:
         return self._stopping
 
     async def run(self) -> WorkerStats:
-        self._slots = _Slots(self.concurrency)
+        share = max(1, self.concurrency // max(1, len(self.handlers)))
+        self._slots = {sub: _Slots(share) for sub in self.handlers}
         self._ack_wanted = asyncio.Event()
         if any(not h.is_async for h in self.handlers.values()):
             self._pool = ThreadPoolExecutor(min(self.concurrency, 32),
                                             thread_name_prefix="tscrun-handler")
-        helpers = [asyncio.create_task(self._ack_loop()), asyncio.create_task(self._keep_loop()),
-                   asyncio.create_task(self._tidy_loop())]
+        self._closing = asyncio.Event()
+        helpers = [asyncio.create_task(self._ack_loop()),
+                   asyncio.create_task(self._every(self._claim_after / 3, self._keep)),
+                   asyncio.create_task(self._every(5.0, self._tidy))]
         if self._status is not None:
-            helpers.append(asyncio.create_task(self._status_loop(self._status)))
+            helpers.append(asyncio.create_task(self._every(0.5, self._show_status)))
         try:
             await asyncio.gather(*(self._fetch_loop(sub) for sub in self.handlers))
             while self._tasks:
                 await asyncio.wait(set(self._tasks))
             await self._flush_acks()
         finally:
-            for helper in helpers:
-                helper.cancel()
+            self._closing.set()
+            self._ack_wanted.set()
             await asyncio.gather(*helpers, return_exceptions=True)
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
@@ -151,17 +160,17 @@ class Worker:
     # --- fetching -------------------------------------------------------------------
 
     async def _fetch_loop(self, subscriber: str) -> None:
-        assert self._slots is not None
+        slots = self._slots[subscriber]
         outage = 0
         while not self._stopping:
-            n = await self._slots.take(self._batch, lambda: self._stopping)
+            n = await slots.take(self._batch, lambda: self._stopping)
             if self._stopping:
-                self._slots.give(n)
+                slots.give(n)
                 break
             try:
                 deliveries = await self.consumer.fetch(subscriber, n, self._poll)
             except BrokerError as exc:
-                self._slots.give(n)
+                slots.give(n)
                 if not outage:
                     logger.error("%s; retrying until it answers", exc)
                 outage += 1
@@ -170,8 +179,8 @@ class Worker:
             if outage:
                 logger.warning("the broker answers again")
                 outage = 0
-            if len(deliveries) < n:
-                self._slots.give(n - len(deliveries))
+            # A fetch may return a few more than asked for (one per stream at least).
+            slots.give(n - len(deliveries))
             for delivery in deliveries:
                 self._start(delivery)
 
@@ -183,7 +192,6 @@ class Worker:
     # --- one delivery ---------------------------------------------------------------
 
     async def _deliver(self, delivery: Delivery) -> None:
-        assert self._slots is not None
         key = self._next
         self._next += 1
         self._in_progress[key] = delivery
@@ -233,7 +241,7 @@ class Worker:
                 return
         finally:
             del self._in_progress[key]
-            self._slots.give(1)
+            self._slots[delivery.subscriber].give(1)
 
     async def _dead_letter(self, delivery: Delivery, failure: Failure) -> None:
         try:
@@ -251,7 +259,7 @@ class Worker:
 
     async def _ack_loop(self) -> None:
         assert self._ack_wanted is not None
-        while True:
+        while not self._closing.is_set():
             await self._ack_wanted.wait()
             self._ack_wanted.clear()
             await self._flush_acks()
@@ -267,28 +275,31 @@ class Worker:
                              "again", exc, len(batch))
                 return
 
-    async def _keep_loop(self) -> None:
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        # Ends at the next tick after closing, never in the middle of a broker call:
+        # cancelling a client call half-way can leave its connection unusable.
         while True:
-            await asyncio.sleep(self._claim_after / 3)
-            if self._in_progress:
-                try:
-                    await self.consumer.keep(list(self._in_progress.values()))
-                except BrokerError as exc:
-                    logger.error("%s; could not renew claims", exc)
-
-    async def _tidy_loop(self) -> None:
-        while True:
-            await asyncio.sleep(5.0)
             try:
-                await self.consumer.tidy(self.handlers)
-            except BrokerError:
-                pass  # the fetch loops report an outage
+                await asyncio.wait_for(self._closing.wait(), seconds)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await job()
+            except BrokerError as exc:
+                logger.debug("%s", exc)  # the fetch loops report outages
 
-    async def _status_loop(self, out: TextIO) -> None:
-        while True:
-            out.write("\r\x1b[K" + self.stats.line(len(self._in_progress)))
-            out.flush()
-            await asyncio.sleep(0.5)
+    async def _keep(self) -> None:
+        if self._in_progress:
+            await self.consumer.keep(list(self._in_progress.values()))
+
+    async def _tidy(self) -> None:
+        await self.consumer.tidy(self.handlers)
+
+    async def _show_status(self) -> None:
+        assert self._status is not None
+        self._status.write("\r\x1b[K" + self.stats.line(len(self._in_progress)))
+        self._status.flush()
 
 
 def status_stream() -> TextIO | None:

@@ -65,9 +65,11 @@ class RedisConsumer:
             if claimed:
                 return claimed
         streams = self.streams(subscriber)
+        # COUNT applies to each stream: share the limit out (a few over it at worst).
+        count = max(1, limit // len(streams))
         try:
             reply = await broker_errors(self._url, command(self._client.get(), 
-                "XREADGROUP", "GROUP", subscriber, self.name, "COUNT", limit,
+                "XREADGROUP", "GROUP", subscriber, self.name, "COUNT", count,
                 "BLOCK", max(1, int(wait * 1000)), "STREAMS", *streams, *(">",) * len(streams)))
         except Exception as exc:
             if "NOGROUP" in str(exc):  # the broker lost its data (restart without persistence)

@@ -1,0 +1,257 @@
+"""Remote delivery: tscrun's Redis provider against Celery with a Redis broker.
+
+The workload: N events emitted, each delivered to 3 subscribers (3 handler
+runs that return at once). tscrun: ``await events.emit`` (bursts of 100
+overlapping emits, as a busy server would) and ``tscrun worker`` processes.
+Celery (what users would otherwise pick): one task per subscriber per event,
+sent with ``apply_async`` (JSON, ``acks_late`` so a crash loses nothing, as
+with tscrun), consumed by ``celery worker --pool solo`` processes (one
+process each, like ``tscrun worker``). Both use the same throwaway
+redis-server. Workers are started and ready before publishing begins;
+"delivered/s" counts from the first publish to the last acknowledgement
+(read from the broker), so it includes the publishing.
+
+Celery is installed into this venv on first use (it is not a test dependency).
+
+    .venv/bin/python bench/redis.py [--quick] [--events N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from tscrun.providers.redis.local_server import LocalRedisServer  # noqa: E402
+
+SUBSCRIBERS = ("first", "second", "third")
+EVENT = "bench.user_registered"
+BURST = 100
+PAYLOAD = {"id": "u-1", "name": "Ann", "email": "ann@example.com",
+           "registeredAt": "2026-01-01T00:00:00Z", "age": 42}
+
+
+def ensure_celery() -> None:
+    if importlib.util.find_spec("celery") is None:
+        print("installing celery[redis] into this venv for the baseline ...", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                        "--disable-pip-version-check", "celery[redis]>=5.3"], check=True)
+
+
+def write_project(root: Path, url: str) -> None:
+    subs = "\n".join(f'[events.subscribers.{s}]\nevents = ["{EVENT}"]\n' for s in SUBSCRIBERS)
+    files = {
+        "tscrun.toml": f'project-name = "bench"\nprovider = "redis"\n[redis]\nurl = "{url}"\n'
+                       f'[events]\ntypes-module = "bench_events"\n'
+                       f'subscribers-module = "bench_subscribers"\n{subs}',
+        "bench_events/__init__.py": "",
+        "bench_events/bench_user_registered.py": """
+            from typing import NotRequired, TypedDict
+
+            class BenchUserRegisteredEvent(TypedDict):
+                id: str
+                name: str
+                email: str
+                registeredAt: str
+                age: NotRequired[int]
+            """,
+        "bench_subscribers/__init__.py": "",
+        **{f"bench_subscribers/{s}.py": "async def listen(event):\n    pass\n"
+           for s in SUBSCRIBERS},
+        "celery_bench.py": f"""
+            from celery import Celery
+
+            app = Celery("bench", broker="{url}")
+            app.conf.update(task_serializer="json", accept_content=["json"],
+                            task_acks_late=True, worker_prefetch_multiplier=64,
+                            task_ignore_result=True, broker_connection_retry_on_startup=True)
+
+            def _task(name):
+                def handler(event):
+                    pass
+                handler.__name__ = name
+                return app.task(name=name)(handler)
+
+            first, second, third = (_task(n) for n in {SUBSCRIBERS!r})
+            """,
+    }
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def start(argv: list[str], cwd: Path, ready: str) -> subprocess.Popen[str]:
+    """Start a worker and return once it printed ``ready`` on stderr."""
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(cwd)})
+    seen = threading.Event()
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if ready in line:
+                seen.set()
+    threading.Thread(target=read, daemon=True).start()
+    if not seen.wait(60):
+        proc.kill()
+        raise RuntimeError(f"{argv[0]} did not get ready:\n{''.join(lines)}")
+    return proc
+
+
+def wait_until(done: Callable[[], bool]) -> float:
+    while not done():
+        time.sleep(0.002)
+    return time.perf_counter()
+
+
+def stop(procs: list[subprocess.Popen[str]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_tscrun(root: Path, url: str, events: int, workers: int) -> tuple[float, float]:
+    import redis
+
+    import tscrun
+
+    client = redis.Redis.from_url(url)
+    client.flushall()
+    tscrun_bin = str(Path(sys.executable).parent / "tscrun")
+    procs = [start([tscrun_bin, "worker", "--config", str(root / "tscrun.toml")], root,
+                   "subscribers") for _ in range(workers)]
+    stream = f"tscrun:{{bench/default}}:event:{EVENT}"
+
+    def drained() -> bool:
+        last = client.xinfo_stream(stream)["last-generated-id"]
+        return all(g["pending"] == 0 and g["last-delivered-id"] == last
+                   for g in client.xinfo_groups(stream))
+
+    async def publish() -> float:
+        dispatcher = tscrun.configure(root / "tscrun.toml")
+        begin = time.perf_counter()
+        for start_at in range(0, events, BURST):
+            await asyncio.gather(*(dispatcher.emit(EVENT, PAYLOAD)
+                                   for _ in range(min(BURST, events - start_at))))
+        published = time.perf_counter() - begin
+        await dispatcher.close()
+        return published
+
+    try:
+        begin = time.perf_counter()
+        published = asyncio.run(publish())
+        end = wait_until(drained)
+    finally:
+        stop(procs)
+        client.close()
+    return events / published, events * len(SUBSCRIBERS) / (end - begin)
+
+
+def run_celery(root: Path, url: str, events: int, workers: int) -> tuple[float, float]:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushall()
+    procs = [start([sys.executable, "-m", "celery", "-A", "celery_bench", "worker",
+                    "--pool", "solo", "--without-gossip", "--without-mingle",
+                    "--without-heartbeat", "-n", f"w{i}@%h", "--loglevel", "INFO"],
+                   root, "ready.") for i in range(workers)]
+    sys.path.insert(0, str(root))
+    import celery_bench  # type: ignore[import-not-found]
+
+    tasks = (celery_bench.first, celery_bench.second, celery_bench.third)
+
+    def drained() -> bool:
+        return client.llen("celery") == 0 and client.hlen("unacked") == 0
+
+    try:
+        begin = time.perf_counter()
+        for i in range(events):
+            event = {"type": EVENT, "id": f"e-{i}", "timestamp": time.time(), "data": PAYLOAD}
+            for task in tasks:
+                task.apply_async((event,))
+        published = time.perf_counter() - begin
+        end = wait_until(drained)
+    finally:
+        stop(procs)
+        client.close()
+    return events / published, events * len(SUBSCRIBERS) / (end - begin)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer events")
+    parser.add_argument("--events", type=int, default=0)
+    args = parser.parse_args()
+    events = args.events or (1000 if args.quick else 5000)
+    ensure_celery()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, LocalRedisServer() as server:
+        root = Path(tmp)
+        write_project(root, server.url)
+        for workers in (1, 2):
+            for name, run in (("Celery, Redis broker (baseline)", run_celery),
+                              ("tscrun worker, provider redis", run_tscrun)):
+                published, delivered = run(root, server.url, events, workers)
+                print(f"{name}, {workers} worker(s): {published:,.0f} published/s, "
+                      f"{delivered:,.0f} delivered/s", flush=True)
+                rows.append((workers, name, published, delivered))
+        version = subprocess.run([str(server.binary), "--version"], capture_output=True,
+                                 text=True).stdout.split()[2].removeprefix("v=")
+    write_results(rows, events, server.binary.name, version)
+    return 0
+
+
+def write_results(rows: list[tuple[int, str, float, float]], events: int, binary: str,
+                  version: str) -> None:
+    import celery
+
+    lines = ["## Remote delivery through Redis (bench/redis.py)", "",
+             "| worker processes | variant | published events/s | ratio | delivered/s | ratio |",
+             "|---:|---|---:|---:|---:|---:|"]
+    target = ""
+    for workers in (1, 2):
+        base = next(r for r in rows if r[0] == workers and "baseline" in r[1])
+        for w, name, published, delivered in (r for r in rows if r[0] == workers):
+            lines.append(f"| {w} | {name} | {published:,.0f} | {published / base[2]:.2f}x | "
+                         f"{delivered:,.0f} | {delivered / base[3]:.2f}x |")
+            if w == 2 and "baseline" not in name:
+                met = delivered >= 5000 and delivered > base[3]
+                target = (f"Target: >= 5,000 delivered/s with two workers and ahead of Celery "
+                          f"({'met' if met else 'NOT met'}: {delivered:,.0f}/s, "
+                          f"{delivered / base[3]:.2f}x Celery).")
+    lines += ["", f"Method: {events:,} events, each to 3 subscribers ({events * 3:,} deliveries) "
+              f"per row, one run; {binary} {version} on 127.0.0.1, celery {celery.__version__}. "
+              "Workers start and report ready before publishing; delivered/s runs from the first "
+              "publish to the last acknowledgement. tscrun emits in bursts of 100 overlapping "
+              "`emit`s with payload validation on, its handlers are `async def`; Celery sends one "
+              "task per subscriber (`apply_async`, JSON, `acks_late`, prefetch 64) to "
+              "`--pool solo` workers. Both are at-least-once.", target]
+    out = HERE / "results" / "redis.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
