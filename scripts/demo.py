@@ -87,7 +87,7 @@ def main() -> int:
     ok = run_tool("2. tscrun-lint (the CLI)", [str(BIN / "tscrun-lint"), "."])
     ok &= run_tool("3. flake8 --select TSC (the flake8 plugin)",
                    [str(BIN / "flake8"), "--select", "TSC", "."])
-    ok &= run_tool("4. mypy with plugins = [\"mypy_plugin\"]",
+    ok &= run_tool("4. mypy with plugins = [\"tscrun.mypy\"]",
                    [str(BIN / "mypy"), "--no-incremental", "--cache-dir", os.devnull, "."])
     asyncio.run(run_events())
     banner("done")

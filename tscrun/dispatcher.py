@@ -31,12 +31,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from tscrun.config import Config, EventConfig, SubscriberConfig
-from tscrun.diagnostics import message
-from tscrun.errors import ConfigError, PayloadError, TscrunError, UnknownEventError
+from tscrun.config import Config
+from tscrun.errors import TscrunError
 from tscrun.events import Event
-from tscrun.imports import TargetBroken, TargetNotFound, import_target, make_importable
-from tscrun.validation import PayloadValidator, UnusablePayloadType
+from tscrun.providers.base import Transport
+from tscrun.providers.emitter import publish
+from tscrun.wiring import Route, Subscriber, Wiring, wire
 
 __all__ = ["DeadLetter", "Dispatcher"]
 
@@ -55,25 +55,6 @@ class DeadLetter:
     attempts: int
 
 
-class _Subscriber:
-    __slots__ = ("handler", "is_async", "name", "target")
-
-    def __init__(self, name: str, handler: Handler, target: str) -> None:
-        self.name = name
-        self.handler = handler
-        self.target = target
-        self.is_async = _is_async(handler)
-
-
-class _Route:
-    __slots__ = ("subscribers", "validate")
-
-    def __init__(self, validate: Callable[[object], None] | None,
-                 subscribers: tuple[_Subscriber, ...]) -> None:
-        self.validate = validate
-        self.subscribers = subscribers
-
-
 # Stages of a delivery that did not finish in the callback that started it.
 _RUNNING, _THREAD, _WAITING = "running", "in a worker thread", "waiting to retry"
 
@@ -84,7 +65,7 @@ class _Delivery:
     __slots__ = ("attempt", "context", "due", "event", "finished", "future", "owner", "stage",
                  "sub", "task", "timer")
 
-    def __init__(self, owner: Dispatcher, sub: _Subscriber, event: Event[Any], attempt: int,
+    def __init__(self, owner: Dispatcher, sub: Subscriber, event: Event[Any], attempt: int,
                  context: contextvars.Context, stage: str) -> None:
         self.owner = owner
         self.sub = sub
@@ -107,12 +88,6 @@ class _Delivery:
         future = self.future
         return (future is not None and future.done() and not future.cancelled()
                 and future.exception() is None and not inspect.isawaitable(future.result()))
-
-
-def _is_async(handler: Handler) -> bool:
-    call = getattr(handler, "__call__", None)
-    return (inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
-            or inspect.iscoroutinefunction(inspect.unwrap(handler)))
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
@@ -149,25 +124,30 @@ class Dispatcher:
     target. An event whose payload type cannot be imported, or is not a
     TypedDict, is logged as a warning and its payloads are only checked to be
     mappings: the other events keep full validation.
+
+    With a remote provider (``redis``, ``aws``) ``emit`` validates the same way,
+    also refuses a payload that is not JSON, and returns once the provider's
+    transport has stored the event; no handler is imported or run here.
     """
 
-    def __init__(self, config: Config) -> None:
-        if config.provider != "local":
-            raise TscrunError(
-                f'{config.path}: provider "{config.provider}" is not supported by the tscrun '
-                f'runtime yet; set provider = "local" to deliver events in this process')
+    def __init__(self, config: Config | Wiring) -> None:
+        cfg = config.config if isinstance(config, Wiring) else config
+        # A remote provider: this process validates and publishes, handlers run
+        # elsewhere (tscrun worker, Lambda), so none is imported here.
+        self._transport: Transport | None = None
+        if cfg.provider != "local":
+            from tscrun.providers import get_provider
+
+            self._transport = get_provider(cfg.provider).transport(cfg)
+        wiring = config if isinstance(config, Wiring) else \
+            wire(config, () if self._transport is not None else None)
+        config = wiring.config
         self.config = config
+        self.wiring = wiring
         self._max_attempts = config.max_attempts
         self._retry_delay = config.retry_delay
-        self._key_prefix = "tool.tscrun." if config.path.name == "pyproject.toml" else ""
-        make_importable(config.source_roots)
-        subscribers = {name: self._load_handler(sub) for name, sub in config.subscribers.items()}
-        self._routes: dict[str, _Route] = {
-            name: _Route(self._load_validator(ev) if config.validate_payloads else None,
-                         tuple(subscribers[s] for s in ev.subscribers))
-            for name, ev in config.events.items()
-        }
-        self._queue: deque[tuple[Event[Any], tuple[_Subscriber, ...], contextvars.Context]] = \
+        self._routes: Mapping[str, Route] = wiring.routes
+        self._queue: deque[tuple[Event[Any], tuple[Subscriber, ...], contextvars.Context]] = \
             deque()
         self._flush_scheduled = False
         self._pending = 0
@@ -180,43 +160,6 @@ class Dispatcher:
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
         _alive.add(self)
-
-    # --- construction ---------------------------------------------------------------
-
-    def _load_handler(self, sub: SubscriberConfig) -> _Subscriber:
-        target = sub.handler
-        key = f"{self._key_prefix}events.subscribers.{sub.name}" + \
-            (".handler" if target.explicit else "")
-        how = "" if target.explicit else \
-            ' (found by convention; set handler = "module:function" to point elsewhere)'
-        try:
-            handler = import_target(target)
-        except TargetNotFound as exc:
-            raise ConfigError(
-                message("TSC201", target=target, subscriber=sub.name, reason=exc) + how,
-                path=self.config.path, key=key, line=target.line or sub.line) from None
-        except TargetBroken as exc:
-            raise TscrunError(f'handler "{target}" of subscriber "{sub.name}" could not be '
-                              f"imported: {exc}") from exc.__cause__
-        if not callable(handler):
-            raise ConfigError(
-                message("TSC201", target=target, subscriber=sub.name,
-                        reason=f"it is not callable ({type(handler).__name__} "
-                               f"{reprlib.repr(handler)})"),
-                path=self.config.path, key=key, line=target.line or sub.line)
-        return _Subscriber(sub.name, handler, str(target))
-
-    def _load_validator(self, ev: EventConfig) -> Callable[[object], None]:
-        try:
-            payload_type = import_target(ev.payload)
-            return PayloadValidator(ev.name, payload_type)  # type: ignore[arg-type]
-        except TargetBroken as exc:
-            raise TscrunError(f'payload type "{ev.payload}" of event "{ev.name}" could not be '
-                              f"imported: {exc}") from exc.__cause__
-        except (TargetNotFound, UnusablePayloadType) as exc:
-            logger.warning("%s; payloads of this event are only checked to be mappings",
-                           message("TSC301", event=ev.name, reason=exc))
-            return functools.partial(_check_mapping, ev.name)
 
     # --- public API -----------------------------------------------------------------
 
@@ -250,13 +193,13 @@ class Dispatcher:
         """
         route = self._routes.get(name)
         if route is None:
-            if not isinstance(name, str):
-                raise TypeError(f"event name must be a str, got {type(name).__name__}")
-            raise UnknownEventError(name, self.config.closest_event(name))
+            route = self.wiring.route(name)
         if self._closed:
             raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
-        if route.validate is not None:
-            route.validate(data)
+        data = route.accept(data)
+        if self._transport is not None:
+            await publish(self._transport, route, data)
+            return
         subscribers = route.subscribers
         if not subscribers:
             return
@@ -301,6 +244,8 @@ class Dispatcher:
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=False)
+            if self._transport is not None:
+                await self._transport.close()
 
     # --- delivery -------------------------------------------------------------------
 
@@ -331,7 +276,7 @@ class Dispatcher:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
 
-    def _attempt(self, sub: _Subscriber, event: Event[Any], attempt: int,
+    def _attempt(self, sub: Subscriber, event: Event[Any], attempt: int,
                  context: contextvars.Context) -> None:
         if not sub.is_async:
             self._start_thread(sub, event, attempt, context)
@@ -348,7 +293,7 @@ class Dispatcher:
             raise
         self._run(sub, event, attempt, context, result)
 
-    def _run(self, sub: _Subscriber, event: Event[Any], attempt: int,
+    def _run(self, sub: Subscriber, event: Event[Any], attempt: int,
              context: contextvars.Context, result: object) -> None:
         """Run what an async handler returned in a task of its own.
 
@@ -385,7 +330,7 @@ class Dispatcher:
         else:
             self._failed(delivery.sub, delivery.event, delivery.attempt, delivery.context, exc)
 
-    def _start_thread(self, sub: _Subscriber, event: Event[Any], attempt: int,
+    def _start_thread(self, sub: Subscriber, event: Event[Any], attempt: int,
                       context: contextvars.Context) -> None:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(thread_name_prefix="tscrun-handler")
@@ -422,7 +367,7 @@ class Dispatcher:
             return
         self._delivered()
 
-    def _failed(self, sub: _Subscriber, event: Event[Any], attempt: int,
+    def _failed(self, sub: Subscriber, event: Event[Any], attempt: int,
                 context: contextvars.Context, exc: BaseException) -> None:
         if attempt >= self._max_attempts:
             self._dead_letter(sub, event, attempt, exc)
@@ -449,7 +394,7 @@ class Dispatcher:
         if not self._pending:
             self._wake()
 
-    def _dead_letter(self, sub: _Subscriber, event: Event[Any], attempts: int,
+    def _dead_letter(self, sub: Subscriber, event: Event[Any], attempts: int,
                      exc: BaseException) -> None:
         self._dead.append(DeadLetter(sub.name, event, exc, attempts))
         logger.error('subscriber "%s" gave up on event "%s" (id %s) after %d attempt(s); '
@@ -554,8 +499,3 @@ def _report_unfinished() -> None:
 
 def _no_loop(coro: Coroutine[Any, Any, Any], context: contextvars.Context) -> asyncio.Task[Any]:
     raise RuntimeError("the dispatcher is not bound to an event loop yet")
-
-
-def _check_mapping(event: str, data: object) -> None:
-    if not isinstance(data, Mapping):
-        raise PayloadError(event, None, f"expected a mapping, got {type(data).__name__}")

@@ -444,3 +444,17 @@ def _descend(tp: Any, value: Any, step: _Step) -> tuple[Any, Any]:
             return _strip(args[arg]), item
         return _strip(args[0]) if args else Any, item
     raise ValueError(step)
+
+
+def typed_dict_fields(typed_dict: type) -> list[tuple[str, Any, bool]]:
+    """``(key, type, required)`` for each key of ``typed_dict``, read as the check at emit reads it.
+
+    Qualifiers (``NotRequired``, ``ReadOnly``, ``Annotated``) are stripped from
+    the type; other tools (the JSON Schema of ``tscrun aws plan``) build on
+    this so that they never disagree with validation about what a payload is.
+    """
+    required = _required_keys(typed_dict)
+    return [(key, tp, key in required) for key, tp in _hints(typed_dict).items()]
+
+
+strip_qualifiers = _strip

@@ -43,8 +43,8 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import tscrun
-    from tscrun.providers._bridge import handlers as load_handlers
-    from tscrun.providers.worker import HandlerSpec, Worker, status_stream
+    from tscrun.providers.worker import Worker, status_stream
+    from tscrun.wiring import wire
 
     config = load(args)
     provider = remote_provider(config, "worker")
@@ -55,13 +55,12 @@ def run(args: argparse.Namespace) -> int:
     names = check_subscribers(config, args.subscriber)
     if not names:
         raise UsageError(f"{config.path}: no subscribers are configured")
-    handlers = {n: HandlerSpec(*h) for n, h in load_handlers(config, names).items()}
+    wiring = wire(config, names)
     # Events the handlers emit go to the same broker.
     tscrun.configure(config)
     status = status_stream()
     setup_logging(status is not None)
-    worker = Worker(consumer, handlers, max_attempts=config.max_attempts,
-                    retry_delay=config.retry_delay, claim_after=config.redis.claim_after,
+    worker = Worker(consumer, wiring.subscribers, claim_after=config.redis.claim_after,
                     concurrency=args.concurrency, status=status)
     logger.info("worker %s: subscribers %s (concurrency %d)", getattr(consumer, "name", ""),
                 ", ".join(names), args.concurrency)

@@ -22,6 +22,7 @@ __all__ = ["PROVIDERS", "get_provider"]
 # provider name -> ("module:attribute" of its Provider, the extra that installs its client)
 PROVIDERS: dict[str, tuple[str, str]] = {
     "redis": ("tscrun.providers.redis.provider:PROVIDER", "redis"),
+    "aws": ("tscrun.providers.aws.provider:PROVIDER", "aws"),
 }
 
 

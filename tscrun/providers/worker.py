@@ -26,22 +26,16 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from tscrun.events import Event
 from tscrun.providers.base import BrokerError, Consumer, Delivery, Failure
+from tscrun.wiring import Subscriber
 
-__all__ = ["HandlerSpec", "Worker", "WorkerStats"]
+__all__ = ["Worker", "WorkerStats", "make_event"]
 
 logger = logging.getLogger("tscrun.worker")
-
-
-@dataclass(frozen=True)
-class HandlerSpec:
-    """A subscriber's handler as the wiring resolved it."""
-
-    call: Callable[[Event[Any]], Any]
-    is_async: bool
 
 
 @dataclass
@@ -85,22 +79,19 @@ class _Slots:
 
 
 def make_event(delivery: Delivery) -> Event[Any]:
-    from tscrun.providers._bridge import ReceivedEvent
-
+    """The event as the handler receives it: id and timestamp from the emit, this attempt."""
     envelope = delivery.envelope
-    return ReceivedEvent(envelope.type, envelope.data, received_id=envelope.id,
-                         received_at=envelope.timestamp, attempt=delivery.attempt)
+    return Event(envelope.type, envelope.data, envelope.id,
+                 datetime.fromtimestamp(envelope.timestamp, UTC), delivery.attempt)
 
 
 class Worker:
-    def __init__(self, consumer: Consumer, handlers: Mapping[str, HandlerSpec], *,
-                 max_attempts: int, retry_delay: float, claim_after: float,
+    def __init__(self, consumer: Consumer, handlers: Mapping[str, Subscriber], *,
+                 claim_after: float,
                  concurrency: int = 64, batch: int = 200, poll: float = 0.5,
                  status: TextIO | None = None) -> None:
         self.consumer = consumer
         self.handlers = dict(handlers)
-        self.max_attempts = max_attempts
-        self.retry_delay = retry_delay
         self.concurrency = concurrency
         self.stats = WorkerStats()
         self._claim_after = claim_after
@@ -130,11 +121,14 @@ class Worker:
 
     async def run(self) -> WorkerStats:
         share = max(1, self.concurrency // max(1, len(self.handlers)))
-        self._slots = {sub: _Slots(share) for sub in self.handlers}
+        # A subscriber's own `concurrency` setting caps its share.
+        self._slots = {name: _Slots(min(share, sub.concurrency or share))
+                       for name, sub in self.handlers.items()}
         self._ack_wanted = asyncio.Event()
-        if any(not h.is_async for h in self.handlers.values()):
-            self._pool = ThreadPoolExecutor(min(self.concurrency, 32),
-                                            thread_name_prefix="tscrun-handler")
+        threads = sum(self._slots[name].free for name, sub in self.handlers.items()
+                      if not sub.is_async)
+        if threads:
+            self._pool = ThreadPoolExecutor(threads, thread_name_prefix="tscrun-handler")
         self._closing = asyncio.Event()
         helpers = [asyncio.create_task(self._ack_loop()),
                    asyncio.create_task(self._every(self._claim_after / 3, self._keep)),
@@ -196,32 +190,25 @@ class Worker:
         self._next += 1
         self._in_progress[key] = delivery
         try:
+            sub = self.handlers[delivery.subscriber]
             while True:
-                if delivery.attempt > self.max_attempts:
+                if delivery.attempt > sub.max_attempts:
                     # Came back after the workers running it stopped, more often than allowed.
                     await self._dead_letter(delivery, Failure(
                         "WorkerLost", "the workers running this delivery stopped before it "
                         f"finished, {delivery.attempt - 1} time(s)", ""))
                     return
-                spec = self.handlers[delivery.subscriber]
                 try:
-                    event = make_event(delivery)
-                    if spec.is_async:
-                        await spec.call(event)
-                    else:
-                        result = await asyncio.get_running_loop().run_in_executor(
-                            self._pool, spec.call, event)
-                        if asyncio.iscoroutine(result):
-                            await result
+                    await self._run(sub, make_event(delivery))
                 except Exception as exc:
-                    if delivery.attempt >= self.max_attempts:
+                    if delivery.attempt >= sub.max_attempts:
                         await self._dead_letter(delivery, Failure.from_exception(exc))
                         return
-                    delay = self.retry_delay * 2 ** (delivery.attempt - 1)
+                    delay = sub.retry_delay * 2 ** (delivery.attempt - 1)
                     logger.warning('subscriber "%s" failed on event "%s" (id %s), attempt %d of '
                                    "%d: %s: %s; retrying in %g s", delivery.subscriber,
                                    delivery.envelope.type, delivery.envelope.id, delivery.attempt,
-                                   self.max_attempts, type(exc).__name__, exc, delay)
+                                   sub.max_attempts, type(exc).__name__, exc, delay)
                     self.stats.retried += 1
                     await asyncio.sleep(delay)
                     try:
@@ -242,6 +229,24 @@ class Worker:
         finally:
             del self._in_progress[key]
             self._slots[delivery.subscriber].give(1)
+
+    async def _run(self, sub: Subscriber, event: Event[Any]) -> None:
+        """One attempt, bounded by the subscriber's timeout."""
+        try:
+            if sub.is_async:
+                async with asyncio.timeout(sub.timeout):
+                    await sub.handler(event)
+                return
+            # A thread cannot be stopped: past the timeout the attempt counts as failed
+            # and the thread is left to finish on its own.
+            result = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(
+                self._pool, sub.handler, event), sub.timeout)
+            if asyncio.iscoroutine(result):
+                async with asyncio.timeout(sub.timeout):
+                    await result
+        except TimeoutError:
+            raise TimeoutError(f"the attempt took longer than the timeout ({sub.timeout:g} s)") \
+                from None
 
     async def _dead_letter(self, delivery: Delivery, failure: Failure) -> None:
         try:

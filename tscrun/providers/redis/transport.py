@@ -36,6 +36,8 @@ class RedisTransport:
         self._busy = False
 
     async def publish(self, envelope: Envelope, subscribers: Sequence[str]) -> None:
+        if not subscribers:
+            return  # no group would ever read it
         stream = self._keys.event(envelope.type)
         if not self._busy and all((stream, sub) in self._groups for sub in subscribers):
             # Nothing else in flight: one plain XADD, no batch to assemble.
