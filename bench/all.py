@@ -18,8 +18,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BENCHES = ("runtime", "lint", "mypy")
-PACKAGES = ("tscrun", "libcst", "flake8", "mypy", "ruff", "pyee", "typeguard")
+BENCHES = ("runtime", "lint", "mypy", "lsp")
+PACKAGES = ("tscrun", "libcst", "flake8", "mypy", "ruff", "pyee", "typeguard", "pygls")
 
 
 def _cpu() -> str:

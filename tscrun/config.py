@@ -378,6 +378,14 @@ def _load_file(path: Path) -> Config:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("config is not valid UTF-8", path=path) from None
+    return parse_config(path, text)
+
+
+def parse_config(path: Path, text: str) -> Config:
+    """Validate config ``text`` as the content of ``path`` (which need not match the disk:
+    the language server checks an editor's unsaved buffer). Raises :class:`ConfigError`."""
+    path = path.absolute()
+    raw = text.encode("utf-8")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
