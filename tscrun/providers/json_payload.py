@@ -14,12 +14,32 @@ __all__ = ["to_json"]
 def to_json(event: str, data: Mapping[str, object]) -> str:
     """``data`` as compact JSON, or :class:`~tscrun.PayloadError` naming the key that is not JSON."""
     try:
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        # json.dumps turns other keys into strings silently; the handler would then
+        # receive something else than was emitted.
+        if not _str_keys_only(data):
+            raise ValueError
+        return text
     except (TypeError, ValueError, RecursionError):
         key, problem = _first_problem(data, "")
         raise PayloadError(event, key or None,
                            f"{problem}; payloads sent through a broker must be JSON (str, int, "
                            "float, bool, None, lists and str-keyed objects)") from None
+
+
+def _str_keys_only(data: Mapping[str, object]) -> bool:
+    todo: list[object] = [data]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if type(key) is not str:
+                    return False
+                if isinstance(item, (Mapping, list, tuple)):
+                    todo.append(item)
+        elif isinstance(value, (list, tuple)):
+            todo.extend(item for item in value if isinstance(item, (Mapping, list, tuple)))
+    return True
 
 
 def _first_problem(value: object, path: str, depth: int = 0) -> tuple[str, str]:
