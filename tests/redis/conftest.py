@@ -167,12 +167,13 @@ def write_config(root: Path, url: str, *, charge_card: bool, max_attempts: int =
 def make_demo(tmp_path: Path, redis_url: str) -> Iterator[Callable[..., Demo]]:
     made: list[Demo] = []
 
-    def make(*, charge_card: bool = False, **options: float) -> Demo:
+    def make(*, charge_card: bool = False, url: str | None = None, **options: float) -> Demo:
         root = tmp_path / f"demo{len(made)}"
         shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("__pycache__", ".mypy_cache"))
         shutil.copy(HERE / "recording.py", root / "recording.py")
-        write_config(root, redis_url, charge_card=charge_card, **options)  # type: ignore[arg-type]
-        demo = Demo(root, redis_url)
+        write_config(root, url or redis_url, charge_card=charge_card,
+                     **options)  # type: ignore[arg-type]
+        demo = Demo(root, url or redis_url)
         made.append(demo)
         return demo
 

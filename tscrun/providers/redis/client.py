@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import redis.asyncio
 import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from tscrun.providers.base import BrokerError
 
@@ -29,7 +31,13 @@ class LoopClient:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             # The old loop's connections cannot be closed from here; they go with it.
-            self._client = redis.asyncio.Redis.from_url(self.url, decode_responses=False)
+            # A pooled connection the server closed (a restart) fails on its next use:
+            # retry on a fresh one. Retrying an XADD whose reply was lost can store the
+            # event twice, with the same id: delivery is at-least-once anyway.
+            self._client = redis.asyncio.Redis.from_url(
+                self.url, decode_responses=False,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+                retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError])
             self._loop = loop
         return self._client
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from tscrun.config import Config
-from tscrun.providers.base import Delivery, Failure
-from tscrun.providers.redis.client import LoopClient, broker_errors, command, is_busygroup
+from tscrun.providers.base import BrokerError, Delivery, Failure
+from tscrun.providers.redis.client import LoopClient, broker_errors, command, is_busygroup, redact
 from tscrun.providers.redis.keys import Keys, decode_envelope, encode_envelope
 
 __all__ = ["RedisConsumer"]
@@ -52,10 +52,22 @@ class RedisConsumer:
             pipe.execute_command("XGROUP", "CREATE", stream, subscriber, "0", "MKSTREAM")
         for result in await broker_errors(self._url, pipe.execute(raise_on_error=False)):
             if isinstance(result, Exception) and not is_busygroup(result):
-                raise result
+                raise BrokerError(f"Redis at {redact(self._url)} refused to create consumer "
+                                  f'group "{subscriber}": {result}')
         self._ready.add(subscriber)
 
     async def fetch(self, subscriber: str, limit: int, wait: float) -> Sequence[Delivery]:
+        try:
+            return await self._fetch(subscriber, limit, wait)
+        except BrokerError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # The broker lost its data (a restart without persistence): make the
+            # groups again on the next call.
+            self._ready.discard(subscriber)
+            return []
+
+    async def _fetch(self, subscriber: str, limit: int, wait: float) -> list[Delivery]:
         if subscriber not in self._ready:
             await self._ensure_groups(subscriber)
         now = time.monotonic()
@@ -67,15 +79,9 @@ class RedisConsumer:
         streams = self.streams(subscriber)
         # COUNT applies to each stream: share the limit out (a few over it at worst).
         count = max(1, limit // len(streams))
-        try:
-            reply = await broker_errors(self._url, command(self._client.get(), 
-                "XREADGROUP", "GROUP", subscriber, self.name, "COUNT", count,
-                "BLOCK", max(1, int(wait * 1000)), "STREAMS", *streams, *(">",) * len(streams)))
-        except Exception as exc:
-            if "NOGROUP" in str(exc):  # the broker lost its data (restart without persistence)
-                self._ready.discard(subscriber)
-                return []
-            raise
+        reply = await broker_errors(self._url, command(
+            self._client.get(), "XREADGROUP", "GROUP", subscriber, self.name, "COUNT", count,
+            "BLOCK", max(1, int(wait * 1000)), "STREAMS", *streams, *(">",) * len(streams)))
         deliveries: list[Delivery] = []
         for stream, entries in reply or ():
             deliveries.extend(self._decode(subscriber, stream, entries, {}))

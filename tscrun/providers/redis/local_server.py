@@ -96,19 +96,8 @@ class LocalRedisServer:
         # A port picked free can be taken before the server binds it: try a few.
         for _ in range(5):
             self.port = _free_port()
-            self.process = subprocess.Popen(
-                [str(self.binary), "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--dir", self._dir.name,
-                 "--protected-mode", "no", "--loglevel", "warning",
-                 "--logfile", str(self._log)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if _ping(self.port):
-                    return self
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.01)
+            if self._launch(timeout):
+                return self
             error = self._reap()
             if "Address already in use" not in error:
                 self.stop()
@@ -116,6 +105,35 @@ class LocalRedisServer:
                                              f"{error.strip() or 'no answer to PING'}")
         self.stop()
         raise RedisServerUnavailable(f"{self.binary} found no free port")
+
+    def kill(self) -> None:
+        """Stop the server abruptly (SIGKILL), keeping its port for :meth:`restart`."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def restart(self, timeout: float = 10.0) -> None:
+        """Start again on the same port, empty (nothing is persisted)."""
+        self.kill()
+        if not self._launch(timeout):
+            raise RedisServerUnavailable(f"{self.binary} did not restart: {self._reap().strip()}")
+
+    def _launch(self, timeout: float) -> bool:
+        assert self._dir is not None
+        self.process = subprocess.Popen(
+            [str(self.binary), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self._dir.name,
+             "--protected-mode", "no", "--loglevel", "warning", "--logfile", str(self._log)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if _ping(self.port):
+                return True
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.01)
+        return False
 
     def _reap(self) -> str:
         process, self.process = self.process, None
