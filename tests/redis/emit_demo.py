@@ -14,8 +14,9 @@ import sys
 async def main(project: str, count: int) -> None:
     os.chdir(project)
     sys.path.insert(0, project)
-    import tscrun
     from functions.api import users
+
+    import tscrun
 
     dispatcher = tscrun.configure(os.path.join(project, "pyproject.toml"))
     for i in range(count):

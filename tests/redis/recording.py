@@ -16,6 +16,7 @@ import signal
 from functions.subscribers import increment_registered_users as _increment
 from functions.subscribers import send_welcome_email as _welcome
 from functions.subscribers import update_analytics as _analytics
+
 from tscrun.events import Event
 
 _SLOW = float(os.environ.get("TSCRUN_TEST_SLOW") or 0)

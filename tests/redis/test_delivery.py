@@ -6,7 +6,6 @@ import signal
 from collections import Counter
 from collections.abc import Callable
 
-import pytest
 import redis
 
 from tests.redis.conftest import RECEIVES, Demo

@@ -10,8 +10,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tscrun.cli.common import UsageError, add_config_option, check_subscribers, load, \
-    remote_provider
+from tscrun.cli.common import (
+    UsageError,
+    add_config_option,
+    check_subscribers,
+    load,
+    remote_provider,
+)
 
 if TYPE_CHECKING:
     from tscrun.providers.base import DeadLetterRecord, DeadLetterStore

@@ -9,8 +9,14 @@ import os
 import signal
 from typing import Any
 
-from tscrun.cli.common import (UsageError, add_config_option, check_subscribers, load,
-                               remote_provider, setup_logging)
+from tscrun.cli.common import (
+    UsageError,
+    add_config_option,
+    check_subscribers,
+    load,
+    remote_provider,
+    setup_logging,
+)
 
 logger = logging.getLogger("tscrun.worker")
 
@@ -27,7 +33,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--subscriber", metavar="NAME", action="extend", nargs="+",
                         help="run only these subscribers (default: all)")
     parser.add_argument("--concurrency", metavar="N", type=_positive, default=64,
-                        help="deliveries in progress at once, shared evenly among the subscribers (default: 64)")
+                        help="deliveries in progress at once, shared evenly among the "
+                             "subscribers (default: 64)")
     parser.set_defaults(run=run)
 
 

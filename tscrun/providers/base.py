@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from tscrun.config import Config
 
 __all__ = [
-    "BrokerError", "Consumer", "DeadLetterRecord", "DeadLetterStore", "Delivery", "Envelope", "Failure",
+    "BrokerError", "Consumer", "DeadLetterRecord", "DeadLetterStore", "Delivery", "Envelope",
+    "Failure",
     "Provider", "Transport",
 ]
 
@@ -118,7 +119,10 @@ class Consumer(Protocol):
     """The receiving side of a provider, driven by ``tscrun worker``."""
 
     async def fetch(self, subscriber: str, limit: int, wait: float) -> Sequence[Delivery]:
-        """Up to ``limit`` deliveries for ``subscriber``, waiting at most ``wait`` seconds for one.
+        """About ``limit`` deliveries for ``subscriber``, waiting at most ``wait`` seconds for one.
+
+        A provider that reads several queues at once may return up to ``limit``
+        from each; the worker counts the surplus against its concurrency.
 
         Includes deliveries abandoned by a worker that stopped without
         acknowledging them (they come back with a higher ``attempt``).
@@ -130,7 +134,7 @@ class Consumer(Protocol):
         ...
 
     async def keep(self, deliveries: Sequence[Delivery]) -> None:
-        """Still being worked on (running or waiting to retry): don't hand them to another worker."""
+        """Still in progress (running or waiting to retry): keep them from other workers."""
         ...
 
     async def retry(self, delivery: Delivery) -> Delivery | None:

@@ -12,7 +12,7 @@ __all__ = ["to_json"]
 
 
 def to_json(event: str, data: Mapping[str, object]) -> str:
-    """``data`` as compact JSON, or :class:`~tscrun.PayloadError` naming the key that is not JSON."""
+    """``data`` as compact JSON, or :class:`~tscrun.PayloadError` naming the key at fault."""
     try:
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         # json.dumps turns other keys into strings silently; the handler would then

@@ -1,4 +1,4 @@
-"""The loop behind ``tscrun worker``: fetch deliveries, run handlers, acknowledge, retry, dead-letter.
+"""The loop behind ``tscrun worker``: fetch, run handlers, acknowledge, retry, dead-letter.
 
 Provider-neutral: it drives any :class:`~tscrun.providers.base.Consumer`.
 

@@ -26,9 +26,6 @@ __all__ = ["RedisConsumer"]
 
 logger = logging.getLogger("tscrun.worker")
 
-# Dead letters kept at most (XADD MAXLEN ~): old ones go first.
-DEAD_LETTER_LIMIT = 100_000
-
 
 class RedisConsumer:
     def __init__(self, config: Config, name: str | None = None) -> None:
@@ -36,6 +33,8 @@ class RedisConsumer:
         self._url = config.redis.url
         self._client = LoopClient(self._url)
         self._claim_after_ms = max(1, int(config.redis.claim_after * 1000))
+        # events.max-dead-letters bounds the dead stream too (XADD MAXLEN ~: oldest go first).
+        self._dead_limit = config.max_dead_letters
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{os.urandom(3).hex()}"
         self._ready: set[str] = set()
         self._next_claim: dict[str, float] = {}
@@ -77,10 +76,11 @@ class RedisConsumer:
             if claimed:
                 return claimed
         streams = self.streams(subscriber)
-        # COUNT applies to each stream: share the limit out (a few over it at worst).
-        count = max(1, limit // len(streams))
+        # COUNT applies to each stream. Splitting `limit` among them would mean many
+        # small round trips (usually one stream has the backlog), so a fetch may
+        # return up to `limit` per stream; the worker accounts for the surplus.
         reply = await broker_errors(self._url, command(
-            self._client.get(), "XREADGROUP", "GROUP", subscriber, self.name, "COUNT", count,
+            self._client.get(), "XREADGROUP", "GROUP", subscriber, self.name, "COUNT", limit,
             "BLOCK", max(1, int(wait * 1000)), "STREAMS", *streams, *(">",) * len(streams)))
         deliveries: list[Delivery] = []
         for stream, entries in reply or ():
@@ -107,7 +107,7 @@ class RedisConsumer:
         client = self._client.get()
         out: list[Delivery] = []
         for stream in self.streams(subscriber):
-            reply = await broker_errors(self._url, command(client, 
+            reply = await broker_errors(self._url, command(client,
                 "XAUTOCLAIM", stream, subscriber, self.name, self._claim_after_ms, "0-0",
                 "COUNT", limit))
             entries = [(i, f) for i, f in reply[1] if f is not None]
@@ -168,7 +168,7 @@ class RedisConsumer:
         stream, entry_id = _handle(delivery)
         pipe = self._client.get().pipeline(transaction=True)
         pipe.execute_command(
-            "XADD", self._keys.dead, "MAXLEN", "~", DEAD_LETTER_LIMIT, "*",
+            "XADD", self._keys.dead, "MAXLEN", "~", self._dead_limit, "*",
             b"sub", delivery.subscriber, *encode_envelope(delivery.envelope),
             b"n", delivery.attempt, b"et", failure.error_type, b"em", failure.message,
             b"tb", failure.traceback, b"at", repr(time.time()))
@@ -198,7 +198,7 @@ class RedisConsumer:
                     floor = min(floor, _stream_id(summary["min"]))
             # MINID keeps entries >= floor: the oldest pending entry, or the newest
             # one every group has read (harmless to keep one).
-            removed += int(await command(client, 
+            removed += int(await command(client,
                 "XTRIM", stream, "MINID", "~", f"{floor[0]}-{floor[1]}"))
         return removed
 

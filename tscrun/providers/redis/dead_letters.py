@@ -1,4 +1,4 @@
-"""Dead letters in the ``...:dead`` stream: listed, redriven and purged by ``tscrun dead-letters``."""
+"""Dead letters in the ``...:dead`` stream, for ``tscrun dead-letters list|redrive|purge``."""
 
 from __future__ import annotations
 
