@@ -31,13 +31,17 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TARGET_RE = re.compile(rf"^({_IDENT}(?:\.{_IDENT})*):({_IDENT})$")
 _MODULE_RE = re.compile(rf"^{_IDENT}(?:\.{_IDENT})*$")
 
-_TOP_KEYS = ("project-name", "provider", "region", "source-roots", "events")
+_TOP_KEYS = ("project-name", "provider", "region", "source-roots", "events", "redis")
 _EVENTS_KEYS = (
     "event-bus", "types-module", "subscribers-module", "naming", "validate-payloads",
     "max-attempts", "retry-delay", "types", "subscribers",
     "timeout", "max-in-flight", "max-dead-letters", "max-hops",
 )
 _SUBSCRIBER_KEYS = ("events", "handler", "timeout", "concurrency")
+PROVIDERS = ("local", "redis", "aws")
+REDIS_URL_ENV = "TSCRUN_REDIS_URL"
+_REDIS_KEYS = ("url", "claim-after")
+_REDIS_URL_RE = re.compile(r"^(redis|rediss|unix)://\S*$")
 
 # Bounds of the delivery settings (runtime). Wide enough for any real use; they
 # exist so that a typo (max-attempts = 1100, timeout = 0) is caught here rather
@@ -90,13 +94,24 @@ class SubscriberConfig:
 
 
 @dataclass(frozen=True)
+class RedisConfig:
+    """The ``[redis]`` table, used when ``provider = "redis"``."""
+
+    url: str = "redis://localhost:6379/0"
+    """Where the server is; ``$TSCRUN_REDIS_URL`` overrides the file."""
+    claim_after: float = 30.0
+    """Seconds a delivery may sit unacknowledged with no sign of life from its worker
+    before another worker takes it over (a worker that is alive renews its claim)."""
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated tscrun configuration. Everything the tools need, nothing executed."""
 
     path: Path
     root: Path
     project_name: str
-    provider: Literal["local", "aws"]
+    provider: Literal["local", "redis", "aws"]
     region: str | None
     source_roots: tuple[Path, ...]
     event_bus: str
@@ -119,6 +134,7 @@ class Config:
     """Dead letters kept in memory; the oldest is dropped (with a warning) beyond."""
     max_hops: int = DEFAULT_MAX_HOPS
     """Length of a chain of events emitted by handlers before the next emit is refused."""
+    redis: RedisConfig = field(default_factory=RedisConfig)
 
     @property
     def event_names(self) -> frozenset[str]:
@@ -392,8 +408,8 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
 
     project_name = r.get(table, "project-name", "", str, root.name, "a string")
     provider = r.get(table, "provider", "", str, "local", "a string")
-    if provider not in ("local", "aws"):
-        raise r.fail("provider", f'expected "local" or "aws", got "{provider}"')
+    if provider not in PROVIDERS:
+        raise r.fail("provider", f'expected "local", "redis" or "aws", got "{provider}"')
     region = r.get(table, "region", "", str, None, "a string")
     roots_raw = r.get(table, "source-roots", "", list, ["."], "an array of strings")
     if not roots_raw or not all(isinstance(x, str) for x in roots_raw):
@@ -501,5 +517,24 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
         events=MappingProxyType(events), subscribers=MappingProxyType(subscribers),
         digest=hashlib.sha256(raw).hexdigest(),
         timeout=timeout, max_in_flight=max_in_flight, max_dead_letters=max_dead_letters,
-        max_hops=max_hops,
+        max_hops=max_hops, redis=_redis(r, table),
     )
+
+
+def _redis(r: _Reader, table: Mapping[str, Any]) -> RedisConfig:
+    raw = r.get(table, "redis", "", dict, {}, "a table")
+    r.check_keys(raw, _REDIS_KEYS, "redis.", r.lines.table("redis"))
+    url = r.get(raw, "url", "redis.", str, RedisConfig.url, "a string")
+    if not _REDIS_URL_RE.match(url):
+        raise r.fail("redis.url", f'expected a redis://, rediss:// or unix:// URL, got "{url}"')
+    env = os.environ.get(REDIS_URL_ENV)
+    if env:
+        if not _REDIS_URL_RE.match(env):
+            raise ConfigError(f'${REDIS_URL_ENV} is "{env}"; expected a redis://, rediss:// or '
+                              "unix:// URL", path=r.path, key=r.prefix + "redis.url")
+        url = env
+    claim_after = float(r.get(raw, "claim-after", "redis.", (int, float), RedisConfig.claim_after,
+                              "a number of seconds"))
+    if not 0 < claim_after < float("inf"):
+        raise r.fail("redis.claim-after", f"expected a number of seconds > 0, got {claim_after}")
+    return RedisConfig(url, claim_after)

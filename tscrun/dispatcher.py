@@ -34,6 +34,8 @@ from typing import Any
 from tscrun.config import Config
 from tscrun.errors import TscrunError
 from tscrun.events import Event
+from tscrun.providers.base import Transport
+from tscrun.providers.emitter import publish
 from tscrun.wiring import Route, Subscriber, Wiring, wire
 
 __all__ = ["DeadLetter", "Dispatcher"]
@@ -122,15 +124,23 @@ class Dispatcher:
     target. An event whose payload type cannot be imported, or is not a
     TypedDict, is logged as a warning and its payloads are only checked to be
     mappings: the other events keep full validation.
+
+    With a remote provider (``redis``, ``aws``) ``emit`` validates the same way,
+    also refuses a payload that is not JSON, and returns once the provider's
+    transport has stored the event; no handler is imported or run here.
     """
 
     def __init__(self, config: Config | Wiring) -> None:
         cfg = config.config if isinstance(config, Wiring) else config
+        # A remote provider: this process validates and publishes, handlers run
+        # elsewhere (tscrun worker, Lambda), so none is imported here.
+        self._transport: Transport | None = None
         if cfg.provider != "local":
-            raise TscrunError(
-                f'{cfg.path}: provider "{cfg.provider}" is not supported by the tscrun '
-                f'runtime yet; set provider = "local" to deliver events in this process')
-        wiring = config if isinstance(config, Wiring) else wire(config)
+            from tscrun.providers import get_provider
+
+            self._transport = get_provider(cfg.provider).transport(cfg)
+        wiring = config if isinstance(config, Wiring) else \
+            wire(config, () if self._transport is not None else None)
         config = wiring.config
         self.config = config
         self.wiring = wiring
@@ -187,6 +197,9 @@ class Dispatcher:
         if self._closed:
             raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
         data = route.accept(data)
+        if self._transport is not None:
+            await publish(self._transport, route, data)
+            return
         subscribers = route.subscribers
         if not subscribers:
             return
@@ -231,6 +244,8 @@ class Dispatcher:
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=False)
+            if self._transport is not None:
+                await self._transport.close()
 
     # --- delivery -------------------------------------------------------------------
 

@@ -20,17 +20,24 @@ after the handler finished but before ``ack``), so handlers deduplicate on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from tscrun.errors import TscrunError
 
 if TYPE_CHECKING:
     from tscrun.config import Config
 
 __all__ = [
-    "Consumer", "DeadLetterRecord", "DeadLetterStore", "Delivery", "Envelope", "Failure",
+    "BrokerError", "Consumer", "DeadLetterRecord", "DeadLetterStore", "Delivery", "Envelope",
+    "Failure",
     "Provider", "Transport",
 ]
+
+
+class BrokerError(TscrunError):
+    """The broker could not be reached, or refused a command. Nothing was accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +104,8 @@ class Transport(Protocol):
         """Hand ``envelope`` to the broker for each of ``subscribers``; return once it is stored.
 
         ``subscribers`` are the event's configured subscribers (a broker that
-        routes by rules of its own may ignore them). May raise ``OSError`` or a
-        client error: ``emit`` lets it through, as nothing was accepted.
+        routes by rules of its own may ignore them). Raises
+        :class:`BrokerError` when the broker did not take it.
         """
         ...
 
@@ -112,7 +119,10 @@ class Consumer(Protocol):
     """The receiving side of a provider, driven by ``tscrun worker``."""
 
     async def fetch(self, subscriber: str, limit: int, wait: float) -> Sequence[Delivery]:
-        """Up to ``limit`` deliveries for ``subscriber``, waiting at most ``wait`` seconds for one.
+        """About ``limit`` deliveries for ``subscriber``, waiting at most ``wait`` seconds for one.
+
+        A provider that reads several queues at once may return up to ``limit``
+        from each; the worker counts the surplus against its concurrency.
 
         Includes deliveries abandoned by a worker that stopped without
         acknowledging them (they come back with a higher ``attempt``).
@@ -124,7 +134,7 @@ class Consumer(Protocol):
         ...
 
     async def keep(self, deliveries: Sequence[Delivery]) -> None:
-        """Still being worked on (running or waiting to retry): don't hand them to another worker."""
+        """Still in progress (running or waiting to retry): keep them from other workers."""
         ...
 
     async def retry(self, delivery: Delivery) -> Delivery | None:
@@ -133,6 +143,11 @@ class Consumer(Protocol):
 
     async def dead_letter(self, delivery: Delivery, failure: Failure) -> None:
         """Store the delivery with ``failure`` as a dead letter and acknowledge it, atomically."""
+        ...
+
+    async def tidy(self, subscribers: Iterable[str]) -> int:
+        """Housekeeping now and then (drop what every subscriber has finished with).
+        Returns how many items went; 0 when there is nothing to do."""
         ...
 
     async def close(self) -> None:
