@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["ENV_SUBSCRIBER", "PublishError", "SubscriberFunction", "handler", "make_handler"]
 
 if TYPE_CHECKING:
-    from tscrun.providers.aws.entry import ENV_SUBSCRIBER, SubscriberFunction, handler, make_handler
+    from tscrun.providers.aws.entry import (
+        ENV_SUBSCRIBER,
+        SubscriberFunction,
+        handler,
+        make_handler,
+    )
     from tscrun.providers.aws.publish import PublishError
 
 _HOMES = {"ENV_SUBSCRIBER": "entry", "SubscriberFunction": "entry", "handler": "entry",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 import textwrap
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,12 @@ import pytest
 from tests.aws.conftest import DEMO, Aws, _purge, demo_module
 from tests.aws.deploy import Deployed, deploy
 from tests.aws.poller import poll_once, poll_until_empty, receive
-from tscrun.providers.aws.entry import SubscriberFunction
-from tscrun.providers.aws.plan import build_plan
-from tscrun.providers.aws.publish import Outgoing, Publisher, to_detail
 from tscrun.config import Config, load_config
 from tscrun.errors import ConfigError, TscrunError
+from tscrun.providers.aws.entry import SubscriberFunction
+from tscrun.providers.aws.plan import build_plan
+from tscrun.providers.aws.publish import Outgoing, Publisher
+from tscrun.providers.json_payload import to_json
 
 USER = {"id": "u-1", "name": "Ada", "email": "ada@example.com", "registeredAt": "2026-01-01"}
 WELCOME = "demo-app-send-welcome-email"
@@ -28,7 +29,7 @@ COUNTER = "demo-app-increment-registered-users"
 
 def emit(aws: Aws, *events: tuple[str, dict[str, Any]]) -> list[str]:
     publisher = Publisher(aws.events, source="demo-app", bus="default")
-    return publisher.publish([Outgoing(name, to_detail(name, data)) for name, data in events])
+    return publisher.publish([Outgoing(name, to_json(name, data)) for name, data in events])
 
 
 def put_raw(aws: Aws, detail_type: str, detail: dict[str, Any]) -> str:
@@ -172,7 +173,7 @@ def test_a_failed_record_is_retried_by_the_queue_and_then_succeeds(aws: Aws,
     deployed = deploy(plan, aws.events, aws.sqs)
     function = SubscriberFunction("mailer", project)
     [event_id] = Publisher(aws.events, source="shop", bus="default").publish(
-        [Outgoing("user.registered", to_detail("user.registered", {**USER, "name": "flaky"}))])
+        [Outgoing("user.registered", to_json("user.registered", {**USER, "name": "flaky"}))])
 
     responses = poll_until_empty(aws.sqs, deployed.url("shop-mailer"),
                                  deployed.queue_arns["shop-mailer"], function)
@@ -192,7 +193,7 @@ def test_every_record_failing_is_still_a_partial_response(aws: Aws, project: Con
     deployed = deploy(build_plan(project), aws.events, aws.sqs)
     function = SubscriberFunction("mailer", project)
     Publisher(aws.events, source="shop", bus="default").publish(
-        [Outgoing("user.registered", to_detail("user.registered", {**USER, "name": "always"}))
+        [Outgoing("user.registered", to_json("user.registered", {**USER, "name": "always"}))
          for _ in range(2)])
 
     responses = poll_until_empty(aws.sqs, deployed.url("shop-mailer"),

@@ -15,11 +15,11 @@ import jsonschema
 import pytest
 
 from tests.aws.conftest import DEMO, _purge
-from tscrun.providers.aws.plan import build_plan, resource_name
 from tscrun.cli import aws as aws_cli
 from tscrun.config import load_config
 from tscrun.errors import PayloadError
 from tscrun.imports import import_target
+from tscrun.providers.aws.plan import build_plan, resource_name
 from tscrun.validation import PayloadValidator
 
 

@@ -15,13 +15,13 @@ import argparse
 import sys
 from types import ModuleType
 
-from tscrun.cli import dead_letters, worker
+from tscrun.cli import aws, dead_letters, worker
 from tscrun.cli.common import UsageError
 from tscrun.errors import ConfigError, TscrunError
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: tuple[ModuleType, ...] = (worker, dead_letters)
+COMMANDS: tuple[ModuleType, ...] = (worker, dead_letters, aws)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,7 +44,6 @@ def resource_name(*parts: str) -> str:
 
 def _schemas(config: Config) -> tuple[dict[str, dict[str, Any] | None], list[str]]:
     """Each event's payload JSON Schema (``None`` when it has no usable TypedDict)."""
-    from tscrun.providers.aws.schema import payload_schema
     from tscrun.diagnostics import message
     from tscrun.imports import (
         TargetBroken,
@@ -52,6 +51,7 @@ def _schemas(config: Config) -> tuple[dict[str, dict[str, Any] | None], list[str
         import_target,
         make_importable,
     )
+    from tscrun.providers.aws.schema import payload_schema
     from tscrun.validation import is_typeddict
 
     make_importable(config.source_roots)

@@ -11,14 +11,13 @@ throttling is botocore's business (its ``standard`` retry mode).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tscrun.errors import TscrunError
+from tscrun.providers.base import BrokerError
 
 if TYPE_CHECKING:
     from mypy_boto3_events.client import EventBridgeClient
@@ -66,7 +65,7 @@ class Failure:
         return f"{self.item.describe()}: {self.code}: {self.message}{tries}"
 
 
-class PublishError(TscrunError):
+class PublishError(BrokerError):
     """Some events were not accepted by EventBridge.
 
     ``failures`` names each refused event; ``sent`` maps the position of each
@@ -194,13 +193,3 @@ class Publisher:
                 refused.append((i, result.get("ErrorCode") or "Unknown",
                                 result.get("ErrorMessage") or "no result for this entry"))
         return refused
-
-
-def to_detail(event: str, data: object) -> str:
-    """The payload as EventBridge's ``Detail``: a JSON object."""
-    from tscrun.errors import PayloadError
-
-    try:
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise PayloadError(event, None, f"the payload cannot be sent as JSON: {exc}") from None

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from tscrun.providers.aws.publish import Outgoing, Publisher, PublishError, to_detail
+from tscrun.providers.aws.publish import Outgoing, Publisher, PublishError
+from tscrun.providers.json_payload import to_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -63,7 +64,7 @@ class EventBridgeTransport:
 
     async def publish(self, envelope: Envelope, subscribers: Sequence[str]) -> None:
         """Send one validated event; EventBridge's rules route it, so ``subscribers`` is unused."""
-        await self.send(Outgoing(envelope.type, to_detail(envelope.type, envelope.data),
+        await self.send(Outgoing(envelope.type, to_json(envelope.type, envelope.data),
                                  envelope.id))
 
     async def send(self, item: Outgoing) -> str:
