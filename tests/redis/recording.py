@@ -55,8 +55,9 @@ async def update_analytics(event: Event) -> None:
 
 
 async def charge_card(event: Event) -> None:
-    """Fails until $TSCRUN_TEST_FIXED names a file that exists."""
+    """Fails until $TSCRUN_TEST_FIXED names a file that exists; $TSCRUN_TEST_CHARGE_DELAY slows it."""
     _record("charge-card", event)
+    await asyncio.sleep(float(os.environ.get("TSCRUN_TEST_CHARGE_DELAY") or 0))
     if not os.path.exists(os.environ.get("TSCRUN_TEST_FIXED", "/nonexistent")):
         raise RuntimeError(f"card declined for order {event.data['orderId']}")
 

@@ -137,3 +137,17 @@ def test_tscrun_lint_refuses_a_bad_redis_key_with_its_line(tmp_path: Path) -> No
     assert proc.returncode == 2
     assert proc.stderr == (f'tscrun-lint: error: {config}:4: [redis.urll] unknown key "urll"; '
                            'did you mean "url"?\n')
+
+
+def test_a_handler_module_that_raises_on_import_exits_1(tmp_path: Path) -> None:
+    config = project(tmp_path, 'provider = "redis"')
+    (tmp_path / "functions" / "subscribers").mkdir(parents=True)
+    (tmp_path / "functions" / "__init__.py").write_text("")
+    (tmp_path / "functions" / "subscribers" / "__init__.py").write_text("")
+    (tmp_path / "functions" / "subscribers" / "audit.py").write_text("1 / 0\n")
+    proc = run("worker", "--config", str(config))
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == (
+        'tscrun worker: error: handler "functions.subscribers.audit:listen" of subscriber "audit" '
+        "could not be imported: importing \"functions.subscribers.audit\" failed: "
+        "ZeroDivisionError('division by zero')")

@@ -185,3 +185,24 @@ def test_purge_needs_a_selection_and_deletes_dead_letters(
     assert demo.cli("dead-letters", "list").stdout == "0 dead letters\n"
 
 
+
+
+def test_a_delivery_whose_worker_keeps_dying_is_dead_lettered_as_worker_lost(
+        make_demo: Callable[..., Demo]) -> None:
+    demo = make_demo(max_attempts=1, claim_after=1.0)
+    demo.emit(1)
+    first = demo.worker("--subscriber", "update-analytics", TSCRUN_TEST_SLOW="60")
+    demo.wait_until(lambda: pending_total(demo.url) == 2, "both deliveries in the first worker")
+    first.send_signal(signal.SIGKILL)
+    first.wait(30)
+    second = demo.worker("--subscriber", "update-analytics")
+    demo.wait_until(lambda: demo.cli("dead-letters", "list").stdout.endswith("2 dead letters\n"),
+                    "the lost deliveries to be dead-lettered")
+    lines = demo.cli("dead-letters", "list").stdout.splitlines()[:2]
+    assert all("update-analytics" in line and "2 attempts  WorkerLost: the workers running this "
+               "delivery stopped before it finished, 1 time(s)" in line for line in lines)
+    assert demo.received() == []  # the handler never completed, and was not run past the limit
+    second.send_signal(signal.SIGTERM)
+    _, err = second.communicate(timeout=60)
+    assert second.returncode == 0
+    assert err.count("dead letter: subscriber \"update-analytics\"") == 2

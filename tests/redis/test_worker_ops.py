@@ -73,3 +73,54 @@ def test_live_count_on_a_terminal(make_demo: Callable[..., Demo]) -> None:
     assert "\r\x1b[K10 processed, 0 retried, 0 dead, 0 in flight" in text
     assert "\r\x1b[K" in text.split("SIGTERM")[0].rsplit("\n", 1)[-1]
     assert proc.returncode == 0
+
+
+def test_a_second_signal_stops_at_once_and_the_work_goes_to_the_next_worker(
+        make_demo: Callable[..., Demo]) -> None:
+    demo = make_demo(claim_after=1.0)
+    demo.emit(1)
+    first = demo.worker("--subscriber", "update-analytics", TSCRUN_TEST_SLOW="60")
+    demo.wait_until(lambda: "subscribers update-analytics" in _peek(first), "the worker to run")
+    time.sleep(1.0)  # it has fetched both deliveries and sits in the slow handler
+    first.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    first.send_signal(signal.SIGTERM)
+    _, err = first.communicate(timeout=30)  # long before the handler's 60 s
+    demo.procs.remove(first)  # its exit status 1 is expected
+    assert first.returncode == 1
+    assert "stopping at once; unfinished deliveries stay with the broker" in err
+    demo.worker("--subscriber", "update-analytics")
+    demo.wait_until(lambda: len(demo.received()) == 2, "the next worker to take them over")
+    assert sorted(r[3] for r in demo.received()) == [2, 2]  # second attempts
+
+
+def test_a_handler_over_its_timeout_fails_the_attempt(make_demo: Callable[..., Demo]) -> None:
+    demo = make_demo(charge_card=True, max_attempts=2)
+    config = demo.config.read_text().replace(
+        'handler = "recording:charge_card"', 'handler = "recording:charge_card"\ntimeout = 0.2')
+    demo.config.write_text(config)
+    demo.fixed.touch()  # charge-card would succeed, but is too slow
+    demo.emit(1)
+    worker = demo.worker("--subscriber", "charge-card", TSCRUN_TEST_CHARGE_DELAY="5")
+    demo.wait_until(lambda: demo.cli("dead-letters", "list").stdout.endswith("1 dead letter\n"),
+                    "the slow delivery to be dead-lettered")
+    assert "2 attempts  TimeoutError: the attempt took longer than the timeout (0.2 s)" in \
+        demo.cli("dead-letters", "list").stdout
+    worker.send_signal(signal.SIGTERM)
+    worker.communicate(timeout=60)
+
+
+def _peek(proc: subprocess.Popen[str]) -> str:
+    """What the worker has logged so far (its stderr, read without blocking)."""
+    assert proc.stderr is not None
+    out = ""
+    while select.select([proc.stderr], [], [], 0)[0]:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        out += line
+    _SEEN[proc.pid] = _SEEN.get(proc.pid, "") + out
+    return _SEEN[proc.pid]
+
+
+_SEEN: dict[int, str] = {}

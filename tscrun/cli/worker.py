@@ -62,11 +62,18 @@ def run(args: argparse.Namespace) -> int:
     names = check_subscribers(config, args.subscriber)
     if not names:
         raise UsageError(f"{config.path}: no subscribers are configured")
-    wiring = wire(config, names)
-    # Events the handlers emit go to the same broker.
-    tscrun.configure(config)
     status = status_stream()
     setup_logging(status is not None)
+    wiring = wire(config, names)
+    # Events the handlers emit go to the same broker. That wires the config once
+    # more (validators only): its warnings were just logged, so not twice.
+    tscrun_logger = logging.getLogger("tscrun")
+    level = tscrun_logger.level
+    tscrun_logger.setLevel(logging.ERROR)
+    try:
+        tscrun.configure(config)
+    finally:
+        tscrun_logger.setLevel(level)
     worker = Worker(consumer, wiring.subscribers, claim_after=config.redis.claim_after,
                     concurrency=args.concurrency, status=status)
     logger.info("worker %s: subscribers %s (concurrency %d)", getattr(consumer, "name", ""),
