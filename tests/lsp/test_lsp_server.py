@@ -111,6 +111,28 @@ def test_unsaved_change_is_checked_not_the_disk(demo: Path, server: LspClient) -
     assert server.diagnostics(users, server.change(users, "e", insert)) == []
 
 
+def test_handler_annotation_is_checked_as_typed(demo: Path, server: LspClient) -> None:
+    handler = demo / "functions/subscribers/send_welcome_email.py"
+    text = handler.read_text(encoding="utf-8")
+    tsc202 = ('handler of subscriber "send-welcome-email" does not accept "user.verified" '
+              '(UserVerifiedEvent), which the subscriber receives; annotate it '
+              'Event[UserRegisteredEvent | UserVerifiedEvent]')
+    assert brief(server.diagnostics(handler, server.open(handler))) == [
+        ("TSC202", 11, 25, tsc202)]
+    # Lines added above: the finding moves with the annotation in the unsaved buffer.
+    assert brief(server.diagnostics(handler, server.change(handler, "\n\n" + text))) == [
+        ("TSC202", 13, 25, tsc202)]
+    fixed = text.replace(
+        "from events.user_registered import UserRegisteredEvent\n",
+        "from events.user_registered import UserRegisteredEvent\n"
+        "from events.user_verified import UserVerifiedEvent\n").replace(
+        "Event[UserRegisteredEvent]", "Event[UserRegisteredEvent | UserVerifiedEvent]")
+    assert server.diagnostics(handler, server.change(handler, fixed)) == []
+    assert handler.read_text(encoding="utf-8") == text
+    assert brief(server.diagnostics(handler, server.change(handler, text))) == [
+        ("TSC202", 11, 25, tsc202)]
+
+
 def test_typed_dict_edit_on_disk_reaches_open_files(demo: Path, server: LspClient) -> None:
     orders = demo / "functions/api/orders.py"
     assert brief(server.diagnostics(orders, server.open(orders))) == [
