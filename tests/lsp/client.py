@@ -97,6 +97,13 @@ class LspClient:
         stdin.write(f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         stdin.flush()
 
+    def send_raw(self, body: bytes) -> None:
+        """A framed message with any body (a broken client's)."""
+        stdin = self.proc.stdin
+        assert stdin is not None
+        stdin.write(f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        stdin.flush()
+
     def _pump(self, until: Callable[[], bool], what: str) -> None:
         """Handle incoming messages until ``until()`` holds."""
         while not until():

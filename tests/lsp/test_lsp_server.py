@@ -372,8 +372,17 @@ def test_bad_input_gives_diagnostics_or_a_log_never_a_crash(demo: Path, server: 
         "text": "from tscrun import events\nevents.emit('x', 1)\n"}})
     junk = server.diagnostics(config, server.open(config, "\x00[tool.tscrun\n", language="toml"))
     assert [d["code"] for d in junk] == ["TSC302"]
+    # A broken client: a body that is not JSON, edits and fixes asked for unopened files.
+    server.send_raw(b"{not json")
+    never_opened = demo / "functions/api/orders.py"
+    server.notify("textDocument/didChange", {
+        "textDocument": {"uri": uri(never_opened), "version": 7},
+        "contentChanges": [{"text": "x"}]})
+    assert server.code_actions(demo / "missing.py", rng(0, 0, 0, 0), []) == []
+    assert server.code_actions(never_opened, rng(0, 0, 0, 0), []) == []
     # Still serving: a request is answered after all of that.
     assert server.code_actions(signup, rng(0, 0, 0, 0), []) == []
+    assert not [log for log in server.logs if log["type"] == 1]  # no internal error logged
 
 
 def test_cli_lsp_usage_errors(demo: Path) -> None:
