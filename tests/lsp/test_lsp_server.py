@@ -211,6 +211,10 @@ def test_config_file_is_checked_as_typed(demo: Path, server: LspClient) -> None:
     typed = text + ('\n[tool.tscrun.events.types]\n'
                     '"payment.succeeded" = "events.order_completed:OrderCompletedEvent"\n')
     assert server.diagnostics(config, server.change(config, typed)) == []
+    badly_named = typed + '"UserBanned" = "events.order_completed:OrderCompletedEvent"\n'
+    assert brief(server.diagnostics(config, server.change(config, badly_named))) == [
+        ("TSC003", len(badly_named.splitlines()), 1, 'event name "UserBanned" does not match the naming convention '
+                          r'^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$')]
     # Findings on lines the buffer moved: the subscriber added above the others.
     moved = text.replace("[tool.tscrun.events.subscribers.send-welcome-email]",
                          "[tool.tscrun.events.subscribers.send-sms]\nevents = [\"user.verified\"]"
