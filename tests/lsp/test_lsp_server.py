@@ -396,3 +396,4 @@ def test_cli_lsp_usage_errors(demo: Path) -> None:
     proc = lint("lsp", "--select", "XYZ", cwd=demo)
     assert proc.returncode == 2 and "unknown code 'XYZ'" in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert "tscrun-lint lsp starts the language server" in lint("--help", cwd=demo).stdout
