@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.lsp.client import BIN, LspClient, apply_edits, uri
+from tests.lsp.client import BIN, LspClient, apply_edits, units, uri
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "demo_app"
@@ -277,18 +277,27 @@ def test_code_action_applies_the_same_fix_as_the_cli(demo: Path, server: LspClie
     assert signup.read_text(encoding="utf-8") == text  # the editor applies it, not the server
 
 
-def test_positions_are_utf16_code_units(demo: Path, server: LspClient) -> None:
-    users = demo / "functions/api/users.py"
-    text = users.read_text(encoding="utf-8")
-    line = '    note = "🎉🎉"; await events.emit("user.registred", user)\n'
-    edited = text.replace('    await events.emit("user.registered", user)\n', line)
-    found = server.diagnostics(users, server.open(users, edited))
-    start = line.index('"user.registred"') + 2  # each emoji is two UTF-16 code units
-    assert [(d["code"], d["range"]) for d in found] == [
-        ("TSC001", rng(15, start, 15, start + len('"user.registred"')))]
-    action, = server.code_actions(users, found[0]["range"], found, only=["quickfix"])
-    assert apply_edits(edited, action["edit"]["changes"][uri(users)]) == edited.replace(
-        '"user.registred"', '"user.registered"')
+@pytest.mark.parametrize("offered", [None, ["utf-8"], ["utf-32", "utf-16"]])
+def test_positions_in_the_negotiated_code_units(demo: Path, offered: list[str] | None) -> None:
+    client = LspClient.start(demo)
+    try:
+        init = client.initialize(demo, encodings=offered)
+        encoding = init["capabilities"]["positionEncoding"]
+        assert encoding == (offered[0] if offered else "utf-16")
+        users = demo / "functions/api/users.py"
+        text = users.read_text(encoding="utf-8")
+        line = '    note = "🎉é"; await events.emit("user.registred", user)\n'
+        edited = text.replace('    await events.emit("user.registered", user)\n', line)
+        found = client.diagnostics(users, client.open(users, edited))
+        before = line[:line.index('"user.registred"')]
+        start = sum(units(ch, encoding) for ch in before)  # 🎉: 4/2/1 units, é: 2/1/1
+        assert [(d["code"], d["range"]) for d in found] == [
+            ("TSC001", rng(15, start, 15, start + len('"user.registred"')))]
+        action, = client.code_actions(users, found[0]["range"], found, only=["quickfix"])
+        assert apply_edits(edited, action["edit"]["changes"][uri(users)], encoding) == \
+            edited.replace('"user.registred"', '"user.registered"')
+    finally:
+        _stopped_cleanly(client)
 
 
 # --- one source of truth -------------------------------------------------------------------
