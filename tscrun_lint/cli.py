@@ -35,7 +35,9 @@ def _codes(value: str) -> list[str]:
 
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Check tscrun event emits, payloads, subscribers and "
-                "config statically (never importing the checked code).")
+                "config statically (never importing the checked code).",
+                epilog=f"In an editor: {PROG} lsp starts the language server "
+                       f"(see {PROG} lsp --help).")
     p.add_argument("paths", nargs="*", type=Path, default=None, metavar="PATH",
                    help="files or folders to check (default: .); a config file among them "
                         "re-checks its whole project")

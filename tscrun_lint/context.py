@@ -32,14 +32,9 @@ class Span:
 class ProjectContext:
     """One config and its catalog; shared by every file checked against that config."""
 
-    def __init__(self, config: Config, catalog: Catalog | None = None,
-                 config_text: str | None = None) -> None:
+    def __init__(self, config: Config, catalog: Catalog | None = None) -> None:
         self.config = config
         self.catalog = catalog if catalog is not None else Catalog.for_config(config)
-        if config_text is not None:
-            # The config's text is not on disk (an editor's unsaved buffer): place
-            # config findings on the lines the user sees.
-            self.config_lines = split_lines(config_text)
 
     @cached_property
     def config_lines(self) -> list[str]:

@@ -97,6 +97,13 @@ class LspClient:
         stdin.write(f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         stdin.flush()
 
+    def send_raw(self, body: bytes) -> None:
+        """A framed message with any body (a broken client's)."""
+        stdin = self.proc.stdin
+        assert stdin is not None
+        stdin.write(f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        stdin.flush()
+
     def _pump(self, until: Callable[[], bool], what: str) -> None:
         """Handle incoming messages until ``until()`` holds."""
         while not until():
@@ -143,8 +150,9 @@ class LspClient:
         self._send({"method": method, "params": params})
 
     def initialize(self, root: Path, options: dict[str, Any] | None = None,
-                   watch: bool = True) -> dict[str, Any]:
+                   watch: bool = True, encodings: list[str] | None = None) -> dict[str, Any]:
         caps: dict[str, Any] = {
+            **({"general": {"positionEncodings": encodings}} if encodings else {}),
             "textDocument": {"publishDiagnostics": {"versionSupport": True},
                              "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {
                                  "valueSet": ["quickfix", "source.fixAll"]}}}},
@@ -266,18 +274,27 @@ class LspClient:
                 self.proc.wait()
 
 
-def apply_edits(text: str, edits: list[dict[str, Any]]) -> str:
-    """Apply LSP TextEdits (UTF-16 positions) to ``text``, as an editor does."""
+def units(ch: str, encoding: str = "utf-16") -> int:
+    """How many code units of ``encoding`` the character ``ch`` takes."""
+    if encoding == "utf-8":
+        return len(ch.encode("utf-8"))
+    if encoding == "utf-32":
+        return 1
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def apply_edits(text: str, edits: list[dict[str, Any]], encoding: str = "utf-16") -> str:
+    """Apply LSP TextEdits (positions in ``encoding`` code units) to ``text``, as an editor does."""
     lines = text.splitlines(keepends=True) or [""]
 
     def offset(pos: dict[str, int]) -> int:
         before = sum(len(line) for line in lines[:pos["line"]])
         line = lines[pos["line"]] if pos["line"] < len(lines) else ""
-        units, chars = 0, 0
+        n, chars = 0, 0
         for ch in line:
-            if units >= pos["character"]:
+            if n >= pos["character"]:
                 break
-            units += 2 if ord(ch) > 0xFFFF else 1
+            n += units(ch, encoding)
             chars += 1
         return before + chars
 

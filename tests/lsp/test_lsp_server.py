@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.lsp.client import BIN, LspClient, apply_edits, uri
+from tests.lsp.client import BIN, LspClient, apply_edits, units, uri
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "demo_app"
@@ -111,6 +111,28 @@ def test_unsaved_change_is_checked_not_the_disk(demo: Path, server: LspClient) -
     assert server.diagnostics(users, server.change(users, "e", insert)) == []
 
 
+def test_handler_annotation_is_checked_as_typed(demo: Path, server: LspClient) -> None:
+    handler = demo / "functions/subscribers/send_welcome_email.py"
+    text = handler.read_text(encoding="utf-8")
+    tsc202 = ('handler of subscriber "send-welcome-email" does not accept "user.verified" '
+              '(UserVerifiedEvent), which the subscriber receives; annotate it '
+              'Event[UserRegisteredEvent | UserVerifiedEvent]')
+    assert brief(server.diagnostics(handler, server.open(handler))) == [
+        ("TSC202", 11, 25, tsc202)]
+    # Lines added above: the finding moves with the annotation in the unsaved buffer.
+    assert brief(server.diagnostics(handler, server.change(handler, "\n\n" + text))) == [
+        ("TSC202", 13, 25, tsc202)]
+    fixed = text.replace(
+        "from events.user_registered import UserRegisteredEvent\n",
+        "from events.user_registered import UserRegisteredEvent\n"
+        "from events.user_verified import UserVerifiedEvent\n").replace(
+        "Event[UserRegisteredEvent]", "Event[UserRegisteredEvent | UserVerifiedEvent]")
+    assert server.diagnostics(handler, server.change(handler, fixed)) == []
+    assert handler.read_text(encoding="utf-8") == text
+    assert brief(server.diagnostics(handler, server.change(handler, text))) == [
+        ("TSC202", 11, 25, tsc202)]
+
+
 def test_typed_dict_edit_on_disk_reaches_open_files(demo: Path, server: LspClient) -> None:
     orders = demo / "functions/api/orders.py"
     assert brief(server.diagnostics(orders, server.open(orders))) == [
@@ -189,6 +211,10 @@ def test_config_file_is_checked_as_typed(demo: Path, server: LspClient) -> None:
     typed = text + ('\n[tool.tscrun.events.types]\n'
                     '"payment.succeeded" = "events.order_completed:OrderCompletedEvent"\n')
     assert server.diagnostics(config, server.change(config, typed)) == []
+    badly_named = typed + '"UserBanned" = "events.order_completed:OrderCompletedEvent"\n'
+    assert brief(server.diagnostics(config, server.change(config, badly_named))) == [
+        ("TSC003", len(badly_named.splitlines()), 1, 'event name "UserBanned" does not match the naming convention '
+                          r'^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$')]
     # Findings on lines the buffer moved: the subscriber added above the others.
     moved = text.replace("[tool.tscrun.events.subscribers.send-welcome-email]",
                          "[tool.tscrun.events.subscribers.send-sms]\nevents = [\"user.verified\"]"
@@ -251,18 +277,27 @@ def test_code_action_applies_the_same_fix_as_the_cli(demo: Path, server: LspClie
     assert signup.read_text(encoding="utf-8") == text  # the editor applies it, not the server
 
 
-def test_positions_are_utf16_code_units(demo: Path, server: LspClient) -> None:
-    users = demo / "functions/api/users.py"
-    text = users.read_text(encoding="utf-8")
-    line = '    note = "🎉🎉"; await events.emit("user.registred", user)\n'
-    edited = text.replace('    await events.emit("user.registered", user)\n', line)
-    found = server.diagnostics(users, server.open(users, edited))
-    start = line.index('"user.registred"') + 2  # each emoji is two UTF-16 code units
-    assert [(d["code"], d["range"]) for d in found] == [
-        ("TSC001", rng(15, start, 15, start + len('"user.registred"')))]
-    action, = server.code_actions(users, found[0]["range"], found, only=["quickfix"])
-    assert apply_edits(edited, action["edit"]["changes"][uri(users)]) == edited.replace(
-        '"user.registred"', '"user.registered"')
+@pytest.mark.parametrize("offered", [None, ["utf-8"], ["utf-32", "utf-16"]])
+def test_positions_in_the_negotiated_code_units(demo: Path, offered: list[str] | None) -> None:
+    client = LspClient.start(demo)
+    try:
+        init = client.initialize(demo, encodings=offered)
+        encoding = init["capabilities"]["positionEncoding"]
+        assert encoding == (offered[0] if offered else "utf-16")
+        users = demo / "functions/api/users.py"
+        text = users.read_text(encoding="utf-8")
+        line = '    note = "🎉é"; await events.emit("user.registred", user)\n'
+        edited = text.replace('    await events.emit("user.registered", user)\n', line)
+        found = client.diagnostics(users, client.open(users, edited))
+        before = line[:line.index('"user.registred"')]
+        start = sum(units(ch, encoding) for ch in before)  # 🎉: 4/2/1 units, é: 2/1/1
+        assert [(d["code"], d["range"]) for d in found] == [
+            ("TSC001", rng(15, start, 15, start + len('"user.registred"')))]
+        action, = client.code_actions(users, found[0]["range"], found, only=["quickfix"])
+        assert apply_edits(edited, action["edit"]["changes"][uri(users)], encoding) == \
+            edited.replace('"user.registred"', '"user.registered"')
+    finally:
+        _stopped_cleanly(client)
 
 
 # --- one source of truth -------------------------------------------------------------------
@@ -350,8 +385,17 @@ def test_bad_input_gives_diagnostics_or_a_log_never_a_crash(demo: Path, server: 
         "text": "from tscrun import events\nevents.emit('x', 1)\n"}})
     junk = server.diagnostics(config, server.open(config, "\x00[tool.tscrun\n", language="toml"))
     assert [d["code"] for d in junk] == ["TSC302"]
+    # A broken client: a body that is not JSON, edits and fixes asked for unopened files.
+    server.send_raw(b"{not json")
+    never_opened = demo / "functions/api/orders.py"
+    server.notify("textDocument/didChange", {
+        "textDocument": {"uri": uri(never_opened), "version": 7},
+        "contentChanges": [{"text": "x"}]})
+    assert server.code_actions(demo / "missing.py", rng(0, 0, 0, 0), []) == []
+    assert server.code_actions(never_opened, rng(0, 0, 0, 0), []) == []
     # Still serving: a request is answered after all of that.
     assert server.code_actions(signup, rng(0, 0, 0, 0), []) == []
+    assert not [log for log in server.logs if log["type"] == 1]  # no internal error logged
 
 
 def test_cli_lsp_usage_errors(demo: Path) -> None:
@@ -361,3 +405,4 @@ def test_cli_lsp_usage_errors(demo: Path) -> None:
     proc = lint("lsp", "--select", "XYZ", cwd=demo)
     assert proc.returncode == 2 and "unknown code 'XYZ'" in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert "tscrun-lint lsp starts the language server" in lint("--help", cwd=demo).stdout

@@ -15,6 +15,12 @@ from pathlib import Path
 def serve(config: Path | None = None, select: Sequence[str] = (),
           ignore: Sequence[str] = ()) -> int:
     """Serve LSP on stdin/stdout until the client exits."""
+    import sys
+
+    if sys.stdin.isatty():
+        # Started by hand, perhaps meaning a folder named "lsp": say what is going on.
+        print("tscrun-lint lsp: language server waiting for an editor on stdin (Ctrl-C to "
+              "stop); to check a folder named lsp, run tscrun-lint ./lsp", file=sys.stderr)
     from tscrun_lint.lsp.projects import Projects
     from tscrun_lint.lsp.server import serve as run
     from tscrun_lint.selection import Selection

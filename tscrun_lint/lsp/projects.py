@@ -19,6 +19,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import libcst as cst
+
 from tscrun import ConfigError, find_config, load_config
 from tscrun.config import ENV_VAR, parse_config
 from tscrun.diagnostics import message
@@ -26,8 +28,10 @@ from tscrun_lint.catalog import Catalog
 from tscrun_lint.context import ProjectContext
 from tscrun_lint.diagnostic import Diagnostic
 from tscrun_lint.engine import check_config, check_text, handler_diagnostics
+from tscrun_lint.modules import ModuleIndex, ModuleInfo, module_from_tree
 from tscrun_lint.runner import is_handler_file
 from tscrun_lint.selection import Selection
+from tscrun_lint.source import split_lines
 
 StatKey = tuple[int, int] | None
 State = ProjectContext | ConfigError
@@ -81,10 +85,16 @@ class Projects:
         return found.absolute() if found is not None else None
 
     def state(self, config_path: Path) -> State:
-        """The project as on disk, reloaded when the config file changed."""
+        """The project as on disk, reloaded when the config file changed.
+
+        Each check is a run of its own: the catalog re-reads the payload and handler
+        modules that changed on disk since the previous check (a stat per file read).
+        """
         stamp = stat_key(config_path)
         loaded = self._loaded.get(config_path)
         if loaded is not None and loaded.stamp == stamp:
+            if isinstance(loaded.state, ProjectContext):
+                loaded.state.catalog.refresh()
             return loaded.state
         state: State
         try:
@@ -128,7 +138,8 @@ class Projects:
         result = check_text(path, text, state, self.selection, fix=fix, handlers=False)
         found = list(result.diagnostics)
         if isinstance(state, ProjectContext) and is_handler_file(state.config, path):
-            found.extend(handler_diagnostics(path, text, state, self.selection))
+            found.extend(handler_diagnostics(path, text, with_buffer(state, path, text),
+                                             self.selection))
         found = [d for d in found if self.selection(d.code)]
         found.sort(key=Diagnostic.sort_key)
         return found, result.fixed
@@ -150,6 +161,8 @@ class Projects:
         on_disk = self.state(path)
         cached = self._buffers.get(path)
         if cached is not None and cached.text == text:
+            if isinstance(cached.state, ProjectContext):
+                cached.state.catalog.refresh()
             return cached.state
         state: State
         try:
@@ -160,12 +173,61 @@ class Projects:
             if isinstance(on_disk, ProjectContext) and on_disk.config.digest == config.digest:
                 state = on_disk  # the buffer is saved: share the disk project's catalog
             else:
-                state = ProjectContext(config, Catalog(config), config_text=text)
+                state = ProjectContext(config, Catalog(config))
+                # Findings go on the lines the user sees, not on the saved file's.
+                state.config_lines = split_lines(text)
         self._buffers[path] = _BufferProject(text, state)
         return state
 
     def forget_buffer(self, path: Path) -> None:
         self._buffers.pop(path.absolute(), None)
+
+
+class _BufferIndex(ModuleIndex):
+    """A project's module index in which one module is read from an editor buffer.
+
+    Every other module comes from the project's own index (parsed once, shared);
+    only lookups go through this one, so a handler's annotation is read as typed.
+    """
+
+    def __init__(self, base: ModuleIndex, path: Path, info: ModuleInfo | None) -> None:
+        super().__init__(base.config)
+        self._base = base
+        self._path = path.resolve()
+        self._info = info
+
+    def file(self, name: str) -> Path | None:
+        return self._base.file(name)
+
+    def get(self, name: str) -> ModuleInfo | None:
+        path = self.file(name)
+        if path is not None and path.resolve() == self._path:
+            return self._info
+        return self._base.get(name)
+
+
+def with_buffer(project: ProjectContext, path: Path, text: str) -> ProjectContext:
+    """``project`` as seen with ``path`` holding ``text`` (an unsaved handler module).
+
+    TSC202 is found by reading the handler's module through the catalog; while the
+    buffer differs from the disk, that module is parsed from the buffer so the
+    finding follows the annotation being typed and sits on the buffer's lines.
+    """
+    try:
+        if path.read_bytes() == text.encode("utf-8"):
+            return project
+    except OSError:
+        pass  # a new file not saved yet
+    name = project.config.module_for_file(path)
+    if name is None:
+        return project
+    try:
+        info: ModuleInfo | None = module_from_tree(name, path, cst.parse_module(text))
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+        info = None  # the file's own check reports it (TSC900)
+    catalog = Catalog(project.config)
+    catalog.index = _BufferIndex(project.catalog.index, path, info)
+    return ProjectContext(project.config, catalog)
 
 
 def config_error(path: Path, error: ConfigError, text: str | None) -> Diagnostic:

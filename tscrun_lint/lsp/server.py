@@ -140,6 +140,8 @@ class TscrunServer(LanguageServer):
         path = _path(uri)
         if path is None or path.suffix != ".py":
             return []
+        if uri not in self.workspace.text_documents:
+            return []  # only what the editor has open is ours to fix
         doc = self.workspace.get_text_document(uri)
         published = self.published.get(uri)
         if published is None or published.version != doc.version:
@@ -167,7 +169,7 @@ class TscrunServer(LanguageServer):
         try:
             return fn(*args)
         except Exception as exc:  # noqa: BLE001 - an editor session must outlive our bugs
-            log.exception("tscrun-lint lsp: internal error")
+            log.error("internal error", exc_info=True)
             where = traceback.extract_tb(exc.__traceback__)[-1]
             self.log(types.MessageType.Error,
                      f"tscrun-lint: internal error, please report it: {type(exc).__name__}: "
@@ -261,7 +263,20 @@ def _watch_files(ls: TscrunServer) -> None:
     )]))
 
 
+class _OneLine(logging.Formatter):
+    """Log records on one line each: an exception is named, never dumped as a traceback
+    (the editor shows the server's stderr to users)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        exc = record.exc_info[1] if record.exc_info else None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        text = super().format(record)
+        return f"{text}: {type(exc).__name__}: {exc}" if exc is not None else text
+
+
 def serve(projects: Projects) -> int:
-    logging.basicConfig(level=logging.WARNING, format="tscrun-lint lsp: %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine("tscrun-lint lsp: %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     build(projects).start_io()
     return 0
