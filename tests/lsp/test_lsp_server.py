@@ -27,7 +27,7 @@ TSC101_ORDERS = ('payload for "order.completed" is missing required key(s) "tota
 TSC301_PAYMENT = ('event "payment.succeeded" has no payload TypedDict: module '
                   '"events.payment_succeeded" not found under the source roots (looking for '
                   '"events.payment_succeeded:PaymentSucceededEvent"); define it there or name '
-                  "the event's TypedDict under [events.types]")
+                  "the event's TypedDict in the events.types table")
 
 
 def rng(line: int, char: int, end_line: int, end_char: int) -> dict[str, Any]:

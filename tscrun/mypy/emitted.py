@@ -16,6 +16,7 @@ files that mention ``emit`` at all are parsed a second time.
 from __future__ import annotations
 
 import ast
+import warnings
 
 from mypy.nodes import MypyFile
 
@@ -37,7 +38,10 @@ def emitted_events(file: MypyFile) -> frozenset[str] | None:
     if EMIT_METHOD.encode() not in source:
         return frozenset()
     try:
-        tree = ast.parse(source, file.path)
+        with warnings.catch_warnings():
+            # mypy reports the source's own problems; ours would be a second copy on stderr
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, file.path)
         return frozenset(_events(tree))
     except _AnyEvent:
         return None
