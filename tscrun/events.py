@@ -135,3 +135,15 @@ async def emit(name: str, data: Mapping[str, object]) -> None:
     if dispatcher is None:
         dispatcher = get_dispatcher()
     await dispatcher.emit(name, data)
+
+
+def emit_sync(name: str, data: Mapping[str, object]) -> None:
+    """Emit event ``name`` from plain ``def`` code or another thread; thread-safe.
+
+    Returns once the event is accepted (validated and queued), as :func:`emit`
+    does; see :meth:`tscrun.Dispatcher.emit_sync`.
+    """
+    dispatcher = _default
+    if dispatcher is None:
+        dispatcher = get_dispatcher()
+    dispatcher.emit_sync(name, data)
