@@ -35,14 +35,15 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import CoroutineType
 from typing import Any, Literal
 
 from tscrun import workers
 from tscrun.config import Config
 from tscrun.dead_letters import DeadLetter, DeadLetters, describe_error
 from tscrun.errors import TscrunError
-from tscrun.events import Event
-from tscrun.payloads import copy_payload
+from tscrun.events import Event, make_event, new_event_id
 from tscrun.wiring import Route, Subscriber, Wiring, wire
 
 __all__ = ["DeadLetter", "Dispatcher", "Outcome"]
@@ -117,7 +118,20 @@ class _Delivery:
 
     def __call__(self, task: asyncio.Task[Any]) -> None:
         # The delivery is its own task-done callback: no partial per delivery.
-        self.owner._task_done(self, task)
+        # The common case (it succeeded, nothing else to tell) is handled here.
+        owner = self.owner
+        if self.task is task and self.state is _RUNNING and not self.lane \
+                and not task.cancelled() and task.exception() is None \
+                and not owner._hooks["delivered"]:
+            self.task = None
+            self.state = _DONE
+            owner._live.discard(self)
+            owner._pending -= 1
+            if not owner._pending or owner._room_waiters:
+                owner._pending += 1
+                owner._finish()
+            return
+        owner._task_done(self, task)
 
 
 class _Lane:
@@ -207,8 +221,9 @@ class Dispatcher:
         self._pending = 0
         self._parked = 0  # handlers waiting inside emit for room
         self._live: set[_Delivery] = set()
-        self._deadlines: dict[float, deque[tuple[float, _Delivery, int]]] = {}
-        self._watchers: dict[float, asyncio.TimerHandle] = {}
+        self._ticker: asyncio.TimerHandle | None = None
+        timeouts = [sub.timeout for sub in wiring.subscribers.values()] or [self.config.timeout]
+        self._tick_every = min(1.0, min(timeouts) / 4)
         self._waiters: list[asyncio.Future[None]] = []
         self._room_waiters: deque[asyncio.Future[None]] = deque()
         self._dead = DeadLetters(self.config.max_dead_letters)
@@ -260,8 +275,8 @@ class Dispatcher:
         if route is None:
             route = self.wiring.route(name)
         origin = _ORIGIN.get()
-        hop = self._check_origin(name, origin)
-        event = Event(name, route.accept(data))
+        hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
+        event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
         if _captures and not self._capture(event):
             return
         subscribers = route.subscribers
@@ -290,8 +305,8 @@ class Dispatcher:
         if route is None:
             route = self.wiring.route(name)
         origin = _ORIGIN.get()
-        hop = self._check_origin(name, origin)
-        event = Event(name, route.accept(data))
+        hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
+        event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
         if _captures and not self._capture(event):
             return
         subscribers = route.subscribers
@@ -437,8 +452,7 @@ class Dispatcher:
         deliver = True
         for capture in _captures:
             if capture.dispatcher is None or capture.dispatcher is self:
-                capture.events.append(Event(event.type, copy_payload(event.data), event.id,
-                                            event.timestamp))
+                capture.events.append(event)
                 deliver = deliver and capture.deliver
         return deliver
 
@@ -493,16 +507,20 @@ class Dispatcher:
         queue = self._queue
         stop = time.perf_counter() + _FLUSH_BUDGET
         started = 0
+        lanes = self._lanes
         while queue:
             event, subscribers, context, hop = queue.popleft()
+            context.run(_ORIGIN.set, (self, hop))
             last = len(subscribers) - 1
             for i, sub in enumerate(subscribers):
                 # Each delivery gets its own context, like a task would.
-                ctx = context if i == last else context.copy()
-                ctx.run(_ORIGIN.set, (self, hop))
-                delivery = _Delivery(self, sub, event, ctx, hop)
+                delivery = _Delivery(self, sub, event, context if i == last else context.copy(),
+                                     hop)
                 try:
-                    self._admit(delivery)
+                    if lanes and sub.name in lanes:
+                        self._admit(delivery)
+                    else:
+                        self._attempt(delivery)
                 except BaseException:
                     # KeyboardInterrupt/SystemExit from a handler (it is
                     # dead-lettered): keep the rest of this event for later.
@@ -536,9 +554,9 @@ class Dispatcher:
 
     def _attempt(self, d: _Delivery) -> None:
         d.attempt += 1
-        root = d.event
-        event = Event(root.type, copy_payload(root.data), root.id, root.timestamp, d.attempt)
+        event = d.event  # attempt 1 of every subscriber shares it: it and its data are read-only
         if d.attempt > 1:
+            event = make_event(event.type, event.data, event.id, event.timestamp, d.attempt)
             # A thread of an attempt that timed out may still be running in
             # the old context; a context cannot be entered twice at once.
             d.context = d.context.copy()
@@ -547,7 +565,7 @@ class Dispatcher:
         if not sub.is_async:
             d.state = _THREAD
             self._live.add(d)
-            self._watch(d)
+            self._ensure_ticker()
             attempt = d.attempt
             workers.submit(lambda: self._in_thread(d, attempt, event))
             return
@@ -569,7 +587,7 @@ class Dispatcher:
         A real task, not a hand-driven coroutine: handlers may rely on
         ``asyncio.current_task()`` (``asyncio.timeout``, aiohttp, anyio do).
         """
-        if not inspect.iscoroutine(result):
+        if type(result) is not CoroutineType and not inspect.iscoroutine(result):
             if not inspect.isawaitable(result):
                 self._succeeded(d)  # a wrapper that returned a plain value: it is done
                 return
@@ -585,7 +603,8 @@ class Dispatcher:
             self._task_done(d, task)
             return
         self._live.add(d)
-        self._watch(d)
+        if self._ticker is None:
+            self._ensure_ticker()
         task.add_done_callback(d)
 
     def _task_done(self, d: _Delivery, task: asyncio.Task[Any]) -> None:
@@ -606,10 +625,16 @@ class Dispatcher:
                              "it is not retried")
             return
         exc = task.exception()
-        if exc is None:
-            self._succeeded(d)
-        else:
+        if exc is not None:
             self._failed(d, exc)
+        elif d.lane or self._hooks["delivered"]:
+            self._succeeded(d)
+        else:  # the common case, inlined
+            d.state = _DONE
+            self._pending -= 1
+            if not self._pending or self._room_waiters:
+                self._pending += 1
+                self._finish()
 
     def _in_thread(self, d: _Delivery, attempt: int, event: Event[Any]) -> None:
         # Runs in a worker thread.
@@ -648,44 +673,26 @@ class Dispatcher:
 
     # --- timeouts -------------------------------------------------------------------
 
-    def _watch(self, d: _Delivery) -> None:
-        """Time out this attempt after the subscriber's timeout.
+    def _ensure_ticker(self) -> None:
+        """Make sure the ticker that times out attempts runs while attempts are live.
 
-        One deque and one timer per distinct timeout: deadlines of one
-        timeout arrive in the order deliveries started, so the deque stays
-        sorted and finished entries are dropped from its head lazily.
+        One periodic scan of the live deliveries costs far less than a timer
+        per delivery: at most a quarter of the shortest timeout late.
         """
-        loop = self._loop
-        assert loop is not None
-        timeout = d.sub.timeout
-        deadlines = self._deadlines.get(timeout)
-        if deadlines is None:
-            deadlines = self._deadlines[timeout] = deque()
-        else:
-            while deadlines and _stale(deadlines[0]):
-                deadlines.popleft()
-        due = loop.time() + timeout
-        deadlines.append((due, d, d.attempt))
-        if timeout not in self._watchers:
-            self._watchers[timeout] = loop.call_at(due, self._expire, timeout)
+        if self._ticker is None:
+            loop = self._loop
+            assert loop is not None
+            self._ticker = loop.call_later(self._tick_every, self._tick)
 
-    def _expire(self, timeout: float) -> None:
-        self._watchers.pop(timeout, None)
-        deadlines = self._deadlines[timeout]
-        loop = self._loop
-        assert loop is not None
-        now = loop.time()
-        while deadlines:
-            entry = deadlines[0]
-            if _stale(entry):
-                deadlines.popleft()
-                continue
-            if entry[0] > now:
-                break
-            deadlines.popleft()
-            self._time_out(entry[1])
-        if deadlines:
-            self._watchers[timeout] = loop.call_at(deadlines[0][0], self._expire, timeout)
+    def _tick(self) -> None:
+        self._ticker = None
+        now = time.perf_counter()
+        expired = [d for d in self._live if (d.state is _RUNNING or d.state is _THREAD)
+                   and d.timed_out != d.attempt and now - d.started >= d.sub.timeout]
+        for d in expired:
+            self._time_out(d)
+        if self._live:
+            self._ensure_ticker()
 
     def _time_out(self, d: _Delivery) -> None:
         d.timed_out = d.attempt
@@ -768,10 +775,8 @@ class Dispatcher:
         tb = ""
         if exc is not None:
             error_type, message, tb = describe_error(exc)
-        # Its own copy: a user reading (or editing) the letter changes no
-        # other subscriber's retries.
-        letter = DeadLetter(d.sub.name, Event(root.type, copy_payload(root.data), root.id,
-                                              root.timestamp, max(attempts, 1)),
+        letter = DeadLetter(d.sub.name, make_event(root.type, root.data, root.id,
+                                                   root.timestamp, max(attempts, 1)),
                             attempts, error_type, message, tb)
         self._dead.add(letter)
         logger.error('subscriber "%s" gave up on event "%s" (id %s) after %d attempt(s): %s; '
@@ -830,12 +835,9 @@ class Dispatcher:
         """Carry on, on the new loop, with what a stopped loop left unfinished."""
         loop = self._loop
         assert loop is not None
-        self._watchers = {}
-        for timeout, deadlines in self._deadlines.items():
-            while deadlines and _stale(deadlines[0]):
-                deadlines.popleft()
-            if deadlines:
-                self._watchers[timeout] = loop.call_at(deadlines[0][0], self._expire, timeout)
+        self._ticker = None  # a timer of the old loop never fires now
+        if self._live:
+            self._ensure_ticker()
         for d in list(self._live):
             if d.state is _WAITING:
                 if d.timer is not None:
@@ -924,12 +926,6 @@ class Dispatcher:
                 d.timer.cancel()
             self._release(d)
             self._dead_letter(d, d.attempt, None, "TscrunError", error)
-
-
-def _stale(entry: tuple[float, _Delivery, int]) -> bool:
-    """A deadline whose attempt has ended already."""
-    d = entry[1]
-    return d.attempt != entry[2] or (d.state is not _RUNNING and d.state is not _THREAD)
 
 
 # Dispatchers still alive at interpreter exit are asked what they never delivered:

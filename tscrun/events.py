@@ -89,6 +89,25 @@ def _frozen(self: object, name: str, value: object = None) -> None:
 Event.__setattr__ = _frozen  # type: ignore[method-assign]
 Event.__delattr__ = _frozen  # type: ignore[method-assign]
 
+_new = object.__new__
+_set_type, _set_data, _set_id, _set_timestamp, _set_attempt = (
+    Event.__dict__[name].__set__ for name in ("type", "data", "id", "timestamp", "attempt"))
+
+
+def make_event(type: str, data: T, id: str, timestamp: datetime, attempt: int) -> Event[T]:
+    """``Event(type, data, id, timestamp, attempt)`` for the dispatcher's hot path.
+
+    The same object, built about twice as fast: the dataclass ``__init__`` of a
+    frozen class goes through ``object.__setattr__`` per field.
+    """
+    event: Event[T] = _new(Event)
+    _set_type(event, type)
+    _set_data(event, data)
+    _set_id(event, id)
+    _set_timestamp(event, timestamp)
+    _set_attempt(event, attempt)
+    return event
+
 
 _default: Dispatcher | None = None
 # Reentrant: get_dispatcher() builds the default through configure().
