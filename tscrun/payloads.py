@@ -81,12 +81,19 @@ def freeze(data: Mapping[str, object]) -> FrozenDict:
 
 
 def _freeze(value: Any) -> Any:
+    # Loops, not comprehensions: on 3.11 a comprehension is a frame of its
+    # own, which would halve the depth of payload that can be frozen.
     kind = type(value)
     if kind is dict:
-        return FrozenDict({key: item if type(item) in _ATOMIC else _freeze(item)
-                           for key, item in value.items()})
+        out = {}
+        for key, item in value.items():
+            out[key] = item if type(item) in _ATOMIC else _freeze(item)
+        return FrozenDict(out)
     if kind is list:
-        return FrozenList([item if type(item) in _ATOMIC else _freeze(item) for item in value])
+        items = []
+        for item in value:
+            items.append(item if type(item) in _ATOMIC else _freeze(item))
+        return FrozenList(items)
     if kind is FrozenDict or kind is FrozenList or kind in _ATOMIC:
         return value
     if kind is tuple:

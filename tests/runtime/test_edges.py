@@ -628,3 +628,52 @@ def test_frozen_payload_behaves_as_a_dict_for_readers() -> None:
     with pytest.raises(TypeError):
         data["b"]["c"].append(3)
     assert freeze(data) is data
+
+
+# --- item 13: validation holes ---
+
+QUALIFIED = """
+    from typing import Annotated, Literal, NotRequired, Required, TypedDict
+    from typing_extensions import ReadOnly
+
+    class Node(TypedDict):
+        child: NotRequired["Node"]
+
+    class UserRegisteredEvent(TypedDict, total=False):
+        age: Annotated[NotRequired[int], "years"]
+        name: Annotated[Required[str], "display"]
+        email: Annotated[ReadOnly[str], "lower-case"]
+        ratio: Literal[1.5]
+        tree: Node
+    """
+
+
+async def test_item13_qualifiers_inside_annotated_literal_floats_and_deep_payloads(
+        make_project: MakeProject) -> None:
+    toml = "[events.subscribers.a]\nevents = [\"user.registered\"]\n"
+    dispatcher = Dispatcher(tscrun.load_config(make_project(toml, {
+        "events/user_registered.py": QUALIFIED,
+        "functions/subscribers/a.py": "RECEIVED = []\n\nasync def listen(event):\n"
+                                      "    RECEIVED.append(event.data)\n"})))
+    for payload, key, problem in [
+        ({"name": "Ann", "age": "old"}, "age", "expected int, got str 'old'"),
+        ({"age": 3}, "name", 'missing required key(s) "name" of UserRegisteredEvent'),
+        ({"name": "Ann", "email": 5}, "email", "expected str, got int 5"),
+        ({"name": "Ann", "ratio": 2.5}, "ratio", "expected Literal[1.5], got float 2.5"),
+    ]:
+        with pytest.raises(tscrun.PayloadError) as info:
+            await dispatcher.emit("user.registered", payload)
+        assert (info.value.key, info.value.problem) == (key, problem)
+    tree: dict[str, object] = {}
+    node = tree
+    for _ in range(500):
+        child: dict[str, object] = {}
+        node["child"] = child
+        node = child
+    await dispatcher.emit("user.registered", {"name": "Ann", "ratio": 1.5, "tree": tree})
+    await dispatcher.drain()
+    [data] = handler_module("a").RECEIVED  # type: ignore[attr-defined]
+    depth, node = 0, data["tree"]
+    while "child" in node:
+        depth, node = depth + 1, node["child"]
+    assert depth == 500 and dispatcher.dead_letters == ()
