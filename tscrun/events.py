@@ -89,6 +89,25 @@ def _frozen(self: object, name: str, value: object = None) -> None:
 Event.__setattr__ = _frozen  # type: ignore[method-assign]
 Event.__delattr__ = _frozen  # type: ignore[method-assign]
 
+_new = object.__new__
+_set_type, _set_data, _set_id, _set_timestamp, _set_attempt = (
+    Event.__dict__[name].__set__ for name in ("type", "data", "id", "timestamp", "attempt"))
+
+
+def make_event(type: str, data: T, id: str, timestamp: datetime, attempt: int) -> Event[T]:
+    """``Event(type, data, id, timestamp, attempt)`` for the dispatcher's hot path.
+
+    The same object, built about twice as fast: the dataclass ``__init__`` of a
+    frozen class goes through ``object.__setattr__`` per field.
+    """
+    event: Event[T] = _new(Event)
+    _set_type(event, type)
+    _set_data(event, data)
+    _set_id(event, id)
+    _set_timestamp(event, timestamp)
+    _set_attempt(event, attempt)
+    return event
+
 
 _default: Dispatcher | None = None
 # Reentrant: get_dispatcher() builds the default through configure().
@@ -135,3 +154,15 @@ async def emit(name: str, data: Mapping[str, object]) -> None:
     if dispatcher is None:
         dispatcher = get_dispatcher()
     await dispatcher.emit(name, data)
+
+
+def emit_sync(name: str, data: Mapping[str, object]) -> None:
+    """Emit event ``name`` from plain ``def`` code or another thread; thread-safe.
+
+    Returns once the event is accepted (validated and queued), as :func:`emit`
+    does; see :meth:`tscrun.Dispatcher.emit_sync`.
+    """
+    dispatcher = _default
+    if dispatcher is None:
+        dispatcher = get_dispatcher()
+    dispatcher.emit_sync(name, data)

@@ -8,9 +8,9 @@ the result::
 
     wiring = wire(config)                       # imports handlers and payload types
     route = wiring.route("user.registered")     # UnknownEventError for a name not configured
-    payload = route.accept(data)                # PayloadError if invalid; else a private copy
+    payload = route.accept(data)                # PayloadError if invalid; else a read-only snapshot
     for sub in route.subscribers:               # the loaded subscribers of this event
-        ...  # deliver Event(route.event, copy_payload(payload)) to sub.handler,
+        ...  # deliver Event(route.event, payload) to sub.handler,
              # at most sub.timeout seconds per attempt, sub.max_attempts attempts
 
 ``wire(config, subscribers=())`` loads no handler at all (a process that only
@@ -41,7 +41,7 @@ from tscrun.diagnostics import message
 from tscrun.errors import ConfigError, PayloadError, TscrunError, UnknownEventError
 from tscrun.events import Event
 from tscrun.imports import TargetBroken, TargetNotFound, import_target, make_importable
-from tscrun.payloads import snapshot_payload
+from tscrun.payloads import FrozenDict, freeze
 from tscrun.validation import PayloadValidator, UnusablePayloadType
 
 __all__ = ["Handler", "Route", "Subscriber", "Validator", "Wiring", "handler_kind", "wire"]
@@ -85,17 +85,17 @@ class Route:
     subscriber_names: tuple[str, ...]
     """Every configured subscriber of the event, loaded here or not."""
 
-    def accept(self, data: Mapping[str, object]) -> dict[str, Any]:
-        """Validate ``data`` and return a private deep copy of it (the caller may reuse its dict)."""
+    def accept(self, data: Mapping[str, object]) -> FrozenDict:
+        """Validate ``data`` and return a read-only deep snapshot of it (the caller may reuse its dict)."""
         if self.validate is not None:
             self.validate(data)
-        elif not isinstance(data, Mapping):
+        elif type(data) is not dict and not isinstance(data, Mapping):
             raise PayloadError(self.event, None, f"expected a mapping, got {type(data).__name__}")
         try:
-            return snapshot_payload(data)
+            return freeze(data)
         except RecursionError:
-            raise PayloadError(self.event, None, "the payload is nested too deeply to copy") \
-                from None
+            raise PayloadError(self.event, None, "the payload is nested too deeply to snapshot "
+                               "(deeper than the interpreter's recursion limit)") from None
 
 
 @dataclass(frozen=True, slots=True)

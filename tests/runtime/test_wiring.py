@@ -91,3 +91,21 @@ def test_generator_handler_is_refused_when_the_dispatcher_is_built(
         f'handler "functions.subscribers.audit:listen" of subscriber "audit" is {kind} '
         "function: calling it runs none of its body; make it a plain async def (or def) that "
         "returns None")
+
+
+def test_tscrun_lint_reports_a_generator_handler(make_project: MakeProject) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config = make_project(CONFIG, files("from tscrun.events import Event\n\n\n"
+                                        "async def listen(event: Event[object]) -> None:\n"
+                                        "    yield event\n"))
+    lint = Path(sys.executable).parent / "tscrun-lint"
+    out = subprocess.run([str(lint), "."], cwd=config.parent, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert ('functions/subscribers/audit.py:4:11: TSC203 handler '
+            '"functions.subscribers.audit:listen" of subscriber "audit" is an async generator '
+            "function: calling it runs none of its body; make it a plain async def (or def) that "
+            "returns None") in out.stdout
