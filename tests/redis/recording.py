@@ -20,6 +20,17 @@ from functions.subscribers import update_analytics as _analytics
 from tscrun.events import Event
 
 _SLOW = float(os.environ.get("TSCRUN_TEST_SLOW") or 0)
+# Once the record holds this many lines, every delivery hangs: a worker then has work in
+# flight for sure when a test kills it, however slowly the test itself gets scheduled.
+_STALL_AFTER = int(os.environ.get("TSCRUN_TEST_STALL_AFTER") or 0)
+
+
+async def _maybe_stall() -> None:
+    if _STALL_AFTER:
+        with open(os.environ["TSCRUN_TEST_RECORD"], "a+") as record:
+            record.seek(0)
+            if sum(1 for _ in record) >= _STALL_AFTER:
+                await asyncio.sleep(3600)
 # A test that gives up waiting asks for the stacks of the worker threads.
 faulthandler.register(signal.SIGUSR1, all_threads=True)
 
@@ -34,6 +45,7 @@ def _record(subscriber: str, event: Event) -> None:
 
 
 async def send_welcome_email(event: Event) -> None:
+    await _maybe_stall()
     await asyncio.sleep(_SLOW)
     await _welcome.listen(event)
     _record("send-welcome-email", event)
@@ -41,6 +53,7 @@ async def send_welcome_email(event: Event) -> None:
 
 def increment_registered_users(event: Event) -> None:
     # a plain def, as in the demo: the worker runs it in a thread
+    asyncio.run(_maybe_stall())
     if _SLOW:
         import time
         time.sleep(_SLOW)
@@ -49,13 +62,14 @@ def increment_registered_users(event: Event) -> None:
 
 
 async def update_analytics(event: Event) -> None:
+    await _maybe_stall()
     await asyncio.sleep(_SLOW)
     await _analytics.listen(event)
     _record("update-analytics", event)
 
 
 async def charge_card(event: Event) -> None:
-    """Fails until $TSCRUN_TEST_FIXED names a file that exists; $TSCRUN_TEST_CHARGE_DELAY slows it."""
+    """Fails until $TSCRUN_TEST_FIXED names a file; $TSCRUN_TEST_CHARGE_DELAY slows it."""
     _record("charge-card", event)
     await asyncio.sleep(float(os.environ.get("TSCRUN_TEST_CHARGE_DELAY") or 0))
     if not os.path.exists(os.environ.get("TSCRUN_TEST_FIXED", "/nonexistent")):

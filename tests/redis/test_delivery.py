@@ -76,7 +76,8 @@ def test_worker_killed_mid_run_and_restarted_loses_no_event(
     emitted = demo.emitted()
     expected = demo.expected(emitted, ALL)
     assert len(expected) == 40 * 5
-    first = demo.worker("--concurrency", "8", TSCRUN_TEST_SLOW="0.02")
+    first = demo.worker("--concurrency", "8", TSCRUN_TEST_SLOW="0.01",
+                        TSCRUN_TEST_STALL_AFTER="40")
     demo.wait_until(lambda: len(demo.received()) >= 40, "the first worker to get going")
     first.send_signal(signal.SIGKILL)
     first.wait(30)
@@ -104,7 +105,7 @@ def test_sigterm_finishes_and_acknowledges_work_in_progress_then_exits_0(
     demo = make_demo()
     demo.emit(8)
     expected = demo.expected(demo.emitted(), ALL)
-    worker = demo.worker("--concurrency", "6", TSCRUN_TEST_SLOW="0.5")
+    worker = demo.worker("--concurrency", "6", TSCRUN_TEST_SLOW="1.0")
     demo.wait_until(lambda: len(demo.received()) >= 1, "deliveries in progress")
     worker.send_signal(signal.SIGTERM)
     _, err = worker.communicate(timeout=60)

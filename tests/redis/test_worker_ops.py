@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.redis.conftest import TSCRUN, Demo
+from tests.redis.test_delivery import pending_total
 from tscrun.providers.redis.local_server import LocalRedisServer
 
 
@@ -80,8 +81,8 @@ def test_a_second_signal_stops_at_once_and_the_work_goes_to_the_next_worker(
     demo = make_demo(claim_after=1.0)
     demo.emit(1)
     first = demo.worker("--subscriber", "update-analytics", TSCRUN_TEST_SLOW="60")
-    demo.wait_until(lambda: "subscribers update-analytics" in _peek(first), "the worker to run")
-    time.sleep(1.0)  # it has fetched both deliveries and sits in the slow handler
+    # it has fetched both deliveries and sits in the slow handler
+    demo.wait_until(lambda: pending_total(demo.url) == 2, "both deliveries in the worker")
     first.send_signal(signal.SIGTERM)
     time.sleep(0.5)
     first.send_signal(signal.SIGTERM)
@@ -108,19 +109,3 @@ def test_a_handler_over_its_timeout_fails_the_attempt(make_demo: Callable[..., D
         demo.cli("dead-letters", "list").stdout
     worker.send_signal(signal.SIGTERM)
     worker.communicate(timeout=60)
-
-
-def _peek(proc: subprocess.Popen[str]) -> str:
-    """What the worker has logged so far (its stderr, read without blocking)."""
-    assert proc.stderr is not None
-    out = ""
-    while select.select([proc.stderr], [], [], 0)[0]:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        out += line
-    _SEEN[proc.pid] = _SEEN.get(proc.pid, "") + out
-    return _SEEN[proc.pid]
-
-
-_SEEN: dict[int, str] = {}
