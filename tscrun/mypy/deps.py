@@ -30,7 +30,7 @@ from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface
 from mypy.server.trigger import make_trigger
 
-from tscrun.mypy.emitted import emitted_events
+from tscrun.mypy.emitted import Reexports, emitted_events
 from tscrun.mypy.project import Projects
 
 _SUFFIXES = (".py", ".pyi", os.sep + "__init__.py", os.sep + "__init__.pyi")
@@ -49,13 +49,18 @@ class PayloadDependencies:
         self._projects = projects
         self._options = options
         self._findable: dict[tuple[str, ...], dict[str, bool]] = {}
+        self._reexports: dict[tuple[str, ...], Reexports] = {}
 
     def of(self, file: MypyFile) -> list[tuple[int, str, int]]:
         """``file``'s extra dependencies, as ``get_additional_deps`` wants them."""
         project = self._projects.of(file.path)
         if project is None or project.config is None or file.fullname in project.payload_modules:
             return []
-        events = emitted_events(file)
+        bases = _search_bases(file, self._options)
+        reexports = self._reexports.get(bases)
+        if reexports is None:
+            reexports = self._reexports[bases] = Reexports(bases)
+        events = emitted_events(file, reexports)
         if events is None:
             wanted = project.payload_modules
         else:
@@ -63,7 +68,6 @@ class PayloadDependencies:
             wanted = frozenset(configured[e].payload.module for e in events if e in configured)
         if not wanted:
             return []
-        bases = _search_bases(file, self._options)
         findable = self._findable.setdefault(bases, {})
         deps = []
         for module in sorted(wanted):
