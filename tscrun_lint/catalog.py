@@ -3,7 +3,7 @@
 Built from a :class:`tscrun.Config`; everything is read statically with libcst
 (user code is never imported). One catalog per config per process, parsed
 lazily and reused across checked files; a source file that changed on disk is
-re-read on next use.
+re-read after the next :meth:`Catalog.refresh` (once per run).
 
 Answers are three-way: a value, :class:`Missing` (the config names something
 that does not exist or is not a TypedDict: a finding) or ``None`` (cannot be
@@ -96,6 +96,21 @@ _KNOWN_NOT_TYPEDDICT = re.compile(
     r"(django\.db\.models|django\.db\.models\.base)\.Model)$")
 
 
+@dataclass(frozen=True)
+class _Cycle(Missing):
+    """A class found again while its own bases were being resolved."""
+
+
+@dataclass(frozen=True)
+class _TooDeep(Missing):
+    """Bases nested deeper than ``_MAX_INHERITANCE``."""
+
+
+_MAX_INHERITANCE = 1_000
+"""Deepest chain of TypedDict bases read (mypy reads any depth; past this, the config
+check says so rather than leaving the event silently unchecked)."""
+
+
 class _InProgress:
     """Marks a TypedDict whose bases are being resolved (detects inheritance cycles)."""
 
@@ -129,8 +144,18 @@ class Catalog:
         return found
 
     def refresh(self) -> None:
-        """Re-read files changed on disk (every public query does this first)."""
-        if self.index.refresh() or self.index.generation != self._generation:
+        """Re-read files changed on disk since the last refresh.
+
+        Called once per run (each new :class:`ProjectContext`), not per query: it
+        stats every file read so far, which before every query made the cost grow
+        with files x queries.
+        """
+        self.index.refresh()
+        self._sync()
+
+    def _sync(self) -> None:
+        """Drop derived answers when the index was invalidated (an int comparison)."""
+        if self.index.generation != self._generation:
             self._generation = self.index.generation
             self._tds.clear()
             self._aliases.clear()
@@ -142,7 +167,7 @@ class Catalog:
 
     def payload_type(self, event: str) -> TypedDictType | Missing | None:
         """The payload TypedDict of a configured event."""
-        self.refresh()
+        self._sync()
         if event not in self._payloads:
             self._payloads[event] = self._payload_type(event)
         return self._payloads[event]
@@ -166,9 +191,16 @@ class Catalog:
             return Missing(f'module "{target.module}" has no "{target.attr}"{hint}')
         return self._typed_dict_of(sym, f'"{target}"')
 
+    def payload_files(self) -> frozenset[Path]:
+        """Files (resolved) read to build every configured event's payload type, bases
+        included: a change to one of them may change a verdict at any emit site."""
+        for event in self.config.events:
+            self.payload_type(event)
+        return frozenset(info.path.resolve() for info in self.index.loaded())
+
     def typed_dict(self, qualname: str) -> TypedDictType | None:
         """The TypedDict a dotted name refers to, following imports and re-exports."""
-        self.refresh()
+        self._sync()
         if qualname not in self._by_qualname:
             td = self._typed_dict_of(self.index.resolve_qualname(qualname), qualname)
             self._by_qualname[qualname] = td if isinstance(td, TypedDictType) else None
@@ -180,7 +212,7 @@ class Catalog:
 
     def constant(self, qualname: str) -> str | None:
         """A module-level ``str`` constant (plain or Final) of a project module."""
-        self.refresh()
+        self._sync()
         if qualname not in self._constants:
             self._constants[qualname] = self._constant(qualname)
         return self._constants[qualname]
@@ -227,7 +259,7 @@ class Catalog:
 
     def handler(self, sub: SubscriberConfig) -> HandlerInfo | Missing:
         """Where the subscriber's handler is and which TypedDicts it accepts."""
-        self.refresh()
+        self._sync()
         target = sub.handler
         hint = "" if target.explicit else \
             "; define it there or set \"handler\" in the subscriber's table"
@@ -311,8 +343,8 @@ class Catalog:
 
     def _typed_dict_of(self, sym: Symbol, what: str, depth: int = 0
                        ) -> TypedDictType | Missing | None:
-        if depth > _MAX_DEPTH:
-            return None
+        if depth > _MAX_INHERITANCE:
+            return _TooDeep("")
         if isinstance(sym, NotFound):
             return Missing(sym.reason)
         if isinstance(sym, ModuleSym):
@@ -322,7 +354,7 @@ class Catalog:
         key = (sym.module.name, sym.name)
         cached = self._tds.get(key, None)
         if isinstance(cached, _InProgress):
-            return None  # inheritance cycle
+            return _Cycle(f"{sym.module.name}.{sym.name}")
         if key in self._tds:
             return cached
         self._tds[key] = _IN_PROGRESS
@@ -332,7 +364,12 @@ class Catalog:
         except RecursionError:
             result = None
         if self._tds.get(key) is _IN_PROGRESS:
-            self._tds[key] = result
+            if isinstance(result, Missing):
+                # Not cached: the reason names what the caller asked about ("" for a
+                # base or a handler's annotation), and another caller needs its own.
+                del self._tds[key]
+            else:
+                self._tds[key] = result
         return result
 
     def _build(self, sym: DefSym, what: str, depth: int) -> TypedDictType | Missing | None:
@@ -382,6 +419,15 @@ class Catalog:
                     bases.append(td)
                 elif td is None:
                     return None
+                elif isinstance(td, _Cycle | _TooDeep):
+                    # Passed up to the class the caller asked about, which words it
+                    # (mypy: 'Cannot resolve name (possible cyclic definition)').
+                    if not what:
+                        return td
+                    if isinstance(td, _Cycle):
+                        return Missing(f'{what} has cyclic inheritance (through "{td.reason}")')
+                    return Missing(f"{what} inherits through more than {_MAX_INHERITANCE} "
+                                   f"levels of bases; not analysed")
                 else:
                     other = True
             elif isinstance(base, External) and not _KNOWN_NOT_TYPEDDICT.match(base.qualname):

@@ -4,12 +4,12 @@ A :class:`ModuleIndex` maps dotted module names of one project to parsed
 modules and their top-level bindings, and resolves names across modules the way
 an import would (``from .user import X``, ``import events.user as u``,
 re-exports through ``__init__.py``) without running anything. Files are parsed
-once per process and re-read when their mtime or size changes.
+once per process and re-read, after ``refresh`` (once per run), when their mtime or
+size changed.
 """
 
 from __future__ import annotations
 
-import ast
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +19,14 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tscrun.config import Config
-
-# libcst's parser overflows the C stack on very long and/or chains (see engine.py).
-_MAX_BOOL_OPERANDS = 2_000
+from tscrun_lint.source import (
+    SourceError,
+    decode,
+    deep_stack,
+    nesting_problem,
+    nul_position,
+    read_bounded,
+)
 
 # Names that mean the same to a type checker whichever module they come from.
 _ALIAS_MODULES = ("typing_extensions.", "collections.abc.", "_typeshed.")
@@ -67,8 +72,9 @@ class ModuleInfo:
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """(1-based line, 0-based column) of a node of this module's tree."""
         if self._positions is None:
-            wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
-            self._positions = dict(wrapper.resolve(PositionProvider))
+            with deep_stack():
+                wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
+                self._positions = dict(wrapper.resolve(PositionProvider))
         rng = self._positions.get(node)
         return (rng.start.line, rng.start.column) if rng is not None else (1, 0)
 
@@ -250,21 +256,24 @@ def module_from_tree(name: str, path: Path, tree: cst.Module) -> ModuleInfo:
 
 
 def read_module(name: str, path: Path) -> ModuleInfo | None:
-    """Parse ``path`` as module ``name``; None if it cannot be read or parsed."""
+    """Parse ``path`` as module ``name``; None if it cannot be read or parsed.
+
+    The same limits as for a checked file (``source``): a regular file of bounded
+    size, no NUL, nesting within ``MAX_NESTING`` (libcst's native parser crashes on
+    deeper chains), decided before libcst sees the text.
+    """
     try:
-        source = path.read_bytes()
-        # CPython's parser first: it refuses nesting that would crash libcst's native
-        # parser (a segfault, not an exception), and it is several times faster.
-        checked = ast.parse(source)
-        if any(isinstance(n, ast.BoolOp) and len(n.values) > _MAX_BOOL_OPERANDS
-               for n in ast.walk(checked)):
+        data = read_bounded(path)
+        text = decode(data).text
+        if nul_position(text) is not None or nesting_problem(text) is not None:
             return None
-        tree = cst.parse_module(source)
-    except (OSError, SyntaxError, cst.ParserSyntaxError, UnicodeDecodeError, ValueError,
-            RecursionError, MemoryError):
+        with deep_stack():
+            tree = cst.parse_module(data)
+            info = ModuleInfo(name, path, tree, path.stem == "__init__")
+            _Collector(info).block(tree.body)
+    except (OSError, SourceError, cst.ParserSyntaxError, ValueError, RecursionError,
+            MemoryError):
         return None
-    info = ModuleInfo(name, path, tree, path.stem == "__init__")
-    _Collector(info).block(tree.body)
     return info
 
 
@@ -286,26 +295,23 @@ class ModuleIndex:
         self._files: dict[str, Path | None] = {}
         self._modules: dict[Path, tuple[tuple[int, int] | None, ModuleInfo | None]] = {}
         self._folders: dict[Path, tuple[int, int] | None] = {}
-        self._volatile: set[Path] = set()
         # (module, name) pairs being looked up: a name met again on the way is an import
         # cycle (the depth limit alone lets cycles with several bindings fan out for minutes).
         self._resolving: set[tuple[str, str]] = set()
         self.volatile = False
-        """While True, modules read are checked on each use instead of on refresh: the
-        payload judge reads checked modules (for their helpers' return types), and a
-        long run must not re-stat all of them before every query."""
+        """Kept for callers that mark reads of checked modules; every module read is
+        now checked for changes once per run (``refresh``), whoever read it."""
         self.generation = 0
         """Bumped whenever a file changed; derived caches key on it."""
 
     def refresh(self) -> bool:
         """Forget everything if a file read changed, or a file appeared or vanished.
 
-        Cheap enough to run before every query: it stats the parsed files and the
-        folders that module lookups looked into (creating, deleting or renaming a
-        file changes its folder's mtime). True if anything changed.
+        Run once per run, not per query: it stats the parsed files and the folders
+        that module lookups looked into (creating, deleting or renaming a file
+        changes its folder's mtime). True if anything changed.
         """
-        changed = any(_stat_key(path) != key for path, (key, _info) in self._modules.items()
-                      if path not in self._volatile)
+        changed = any(_stat_key(path) != key for path, (key, _info) in self._modules.items())
         changed = changed or any(_stat_key(folder) != key
                                  for folder, key in self._folders.items())
         if changed:
@@ -342,16 +348,10 @@ class ModuleIndex:
             return None
         cached = self._modules.get(path)
         if cached is not None:
-            if path not in self._volatile:
-                return cached[1]
-            if _stat_key(path) == cached[0]:
-                return cached[1]
-            self.invalidate()
+            return cached[1]
         key = _stat_key(path)
         info = read_module(name, path)
         self._modules[path] = (key, info)
-        if self.volatile:
-            self._volatile.add(path)
         return info
 
     def invalidate(self) -> None:
@@ -359,7 +359,6 @@ class ModuleIndex:
         self._files.clear()
         self._modules.clear()
         self._folders.clear()
-        self._volatile.clear()
         self.generation += 1
 
     def loaded(self) -> Iterator[ModuleInfo]:

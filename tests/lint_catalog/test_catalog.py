@@ -204,15 +204,20 @@ def test_changed_files_are_read_again(syntax_project: Path) -> None:
     module = syntax_project / "src" / "events" / "user_registered.py"
     _touch_changed(module, module.read_text().replace("age: NotRequired[int]",
                                                       "age: NotRequired[float]"))
+    # answers hold for a run; the next run (a refresh) sees the edit
+    assert "float" not in shape(catalog.payload_type("user.registered"))["age"]
+    catalog.refresh()
     assert shape(catalog.payload_type("user.registered"))["age"] == "float, optional"
     # a base class in another module changes: the subclass follows
     base = syntax_project / "src" / "events" / "base.py"
     _touch_changed(base, base.read_text().replace("trace: str", "trace: int"))
+    catalog.refresh()
     assert shape(catalog.payload_type("order.placed"))["trace"] == "int, optional"
     # a module that did not exist appears
     assert isinstance(catalog.payload_type("ghost.event"), Missing)
     (syntax_project / "src" / "events" / "nowhere.py").write_text(
         "from typing import TypedDict\n\n\nclass GhostEvent(TypedDict):\n    boo: str\n")
+    catalog.refresh()
     assert shape(catalog.payload_type("ghost.event")) == {"boo": "str, required"}
 
 
