@@ -185,7 +185,13 @@ class Catalog:
                            f'(looking for "{target}"){hint}')
         module = self.index.get(target.module)
         if module is None:
-            return None  # unparsable: TSC900 territory, not ours
+            why = self.index.failures.get(target.module)
+            if why is None:
+                return None  # a syntax error: TSC900/E999 territory, not ours
+            # Said on the config: a payload module is rarely checked itself (it does not
+            # emit), and its event's emits must not pass unchecked in silence.
+            return Missing(f'module "{target.module}" could not be read: {why}; the '
+                           f'payloads of this event are not checked')
         sym = self.index.lookup(module, target.attr)
         if isinstance(sym, NotFound):
             return Missing(f'module "{target.module}" has no "{target.attr}"{hint}')

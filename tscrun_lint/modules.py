@@ -20,6 +20,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tscrun.config import Config
 from tscrun_lint.source import (
+    MAX_NESTING,
     SourceError,
     decode,
     deep_stack,
@@ -256,7 +257,13 @@ def module_from_tree(name: str, path: Path, tree: cst.Module) -> ModuleInfo:
 
 
 def read_module(name: str, path: Path) -> ModuleInfo | None:
-    """Parse ``path`` as module ``name``; None if it cannot be read or parsed.
+    """Parse ``path`` as module ``name``; None if it cannot be read or parsed."""
+    found = read_module_or_reason(name, path)
+    return found if isinstance(found, ModuleInfo) else None
+
+
+def read_module_or_reason(name: str, path: Path) -> ModuleInfo | str:
+    """Parse ``path`` as module ``name``, or say why it cannot be read or parsed.
 
     The same limits as for a checked file (``source``): a regular file of bounded
     size, no NUL, nesting within ``MAX_NESTING`` (libcst's native parser crashes on
@@ -265,15 +272,22 @@ def read_module(name: str, path: Path) -> ModuleInfo | None:
     try:
         data = read_bounded(path)
         text = decode(data).text
-        if nul_position(text) is not None or nesting_problem(text) is not None:
-            return None
+        if nul_position(text) is not None:
+            return ""  # Python's own syntax error (flake8 E999)
+        deep = nesting_problem(text)
+        if deep is not None:
+            return (f"an expression on line {deep.line} is nested too deeply to analyse "
+                    f"(more than {MAX_NESTING} levels)")
         with deep_stack():
             tree = cst.parse_module(data)
             info = ModuleInfo(name, path, tree, path.stem == "__init__")
             _Collector(info).block(tree.body)
-    except (OSError, SourceError, cst.ParserSyntaxError, ValueError, RecursionError,
-            MemoryError):
-        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    except SourceError as exc:
+        return str(exc)
+    except (cst.ParserSyntaxError, ValueError, RecursionError, MemoryError):
+        return ""  # a syntax error: Python, mypy and flake8 (E999) word it
     return info
 
 
@@ -301,6 +315,9 @@ class ModuleIndex:
         self.volatile = False
         """Kept for callers that mark reads of checked modules; every module read is
         now checked for changes once per run (``refresh``), whoever read it."""
+        self.failures: dict[str, str] = {}
+        """Why a module was refused by the reading limits (special file, size, nesting),
+        by module name; syntax errors are not listed (Python's tools report them)."""
         self.generation = 0
         """Bumped whenever a file changed; derived caches key on it."""
 
@@ -350,7 +367,10 @@ class ModuleIndex:
         if cached is not None:
             return cached[1]
         key = _stat_key(path)
-        info = read_module(name, path)
+        found = read_module_or_reason(name, path)
+        info = found if isinstance(found, ModuleInfo) else None
+        if found:  # our own limits refused it (a syntax error is "")
+            self.failures[name] = str(found)
         self._modules[path] = (key, info)
         return info
 
@@ -359,6 +379,7 @@ class ModuleIndex:
         self._files.clear()
         self._modules.clear()
         self._folders.clear()
+        self.failures.clear()
         self.generation += 1
 
     def loaded(self) -> Iterator[ModuleInfo]:
