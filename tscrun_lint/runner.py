@@ -159,6 +159,9 @@ def plan(paths: Sequence[Path], projects: Projects) -> tuple[list[Path], set[Pat
     for raw in paths:
         if not raw.exists():
             raise UsageError(f"{raw}: no such file or folder")
+        if not raw.is_dir() and not raw.is_file():
+            add(raw)  # a device, a FIFO, a socket named explicitly: TSC900, never read
+            continue
         config = projects.config_path(raw)
         if config is None and raw.is_file() and not _may_need_config(raw):
             continue  # e.g. a hook's changed file outside any tscrun project: nothing to check
@@ -283,9 +286,8 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
     sources: dict[Path, Source] = {}
     for path in files:
         config_path = projects.config_path(path)
-        assert config_path is not None  # plan() made sure every argument has a config
         try:
-            if not projects.may_read(path, config_path):
+            if config_path is not None and not projects.may_read(path, config_path):
                 raise SourceError("a symlink to a file outside the project; not read")
             source = decode(read_bounded(path))
         except OSError as exc:
@@ -296,6 +298,8 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
             from tscrun_lint.engine import unreadable
             outcome.diagnostics.append(unreadable(path, str(exc), exc.line, exc.column))
             continue
+        if config_path is None:
+            continue  # only special files are planned without a config, and none reads
         emits = may_emit(source.text, projects.config(config_path))
         if emits:
             # The cheap checks run here; libcst's precise path, for what they cannot
