@@ -419,3 +419,68 @@ def test_symlink_out_of_the_project_is_not_read(tmp_path: Path) -> None:
     proc = _lint(".", cwd=root)
     assert ("link.py:1:1: TSC900 could not check this file: a symlink to a file outside the "
             "project; not read") in proc.stdout.splitlines(), proc.stdout
+
+
+def _inheritance_project(root: Path, depth: int) -> Path:
+    root = _project(root, '[events.types]\n"user.joined" = "events.user_joined:Plain"\n'
+                          '"user.deep" = "events.deep:Deep"\n"user.loop" = "events.loop:Loop"\n\n'
+                          '[events.subscribers.audit]\nevents = ["user.joined"]\n'
+                          'handler = "handlers:audit"\n')
+    lines = ["from typing import TypedDict", "", "", "class B0(TypedDict):", "    userId: str"]
+    for i in range(1, depth):
+        lines += ["", "", f"class B{i}(B{i - 1}):", f"    k{i}: int"]
+    lines += ["", "", f"class Deep(B{depth - 1}):", "    last: str", ""]
+    (root / "events" / "deep.py").write_text("\n".join(lines))
+    (root / "events" / "loop.py").write_text(
+        "from typing import TypedDict\n\n\nclass Loop(Other):\n    a: int\n\n\n"
+        "class Other(Loop):\n    b: int\n")
+    # a plain class, also named in the handler's annotation (read there first)
+    (root / "events" / "user_joined.py").write_text("class Plain:\n    userId: str\n")
+    (root / "handlers.py").write_text(
+        "from tscrun.events import Event\nfrom events.user_joined import Plain\n\n\n"
+        "def audit(event: Event[Plain]) -> None:\n    pass\n")
+    (root / "planted.py").write_text(
+        "from tscrun import events\n\nevents.emit('user.deep', {'userId': 'u', 'last': 'x'})\n")
+    return root
+
+
+def test_typeddict_inheritance_deep_cyclic_and_not_a_typeddict(tmp_path: Path) -> None:
+    root = _inheritance_project(tmp_path / "p", 100)
+    proc = _lint(".", cwd=root)
+    lines = proc.stdout.splitlines()
+    # 100 levels: checked like any TypedDict (mypy checks it too)
+    missing = ", ".join(f'"k{i}"' for i in range(1, 100))
+    assert lines[0] == (f'planted.py:3:26: TSC101 payload for "user.deep" is missing required '
+                        f'key(s) {missing} of "Deep"')
+    assert lines[1:4] == [
+        'tscrun.toml:2:1: TSC301 event "user.joined" has no payload TypedDict: '
+        '"events.user_joined:Plain" is not a TypedDict',
+        'tscrun.toml:4:1: TSC301 event "user.loop" has no payload TypedDict: '
+        '"events.loop:Loop" has cyclic inheritance (through "events.loop.Loop")',
+        "Found 3 problems in 2 files (6 checked).",
+    ], proc.stdout
+
+
+def test_typeddict_inheritance_past_the_limit_is_said(tmp_path: Path) -> None:
+    root = _inheritance_project(tmp_path / "p", 1_100)
+    proc = _lint(".", cwd=root)
+    assert ('tscrun.toml:3:1: TSC301 event "user.deep" has no payload TypedDict: '
+            '"events.deep:Deep" inherits through more than 1000 levels of bases; not analysed'
+            ) in proc.stdout.splitlines(), proc.stdout
+
+
+def test_libcst_error_positions_name_the_failing_line() -> None:
+    # Reached only for what Python parses and libcst does not (rare), so checked on
+    # libcst's own errors: the position comes from its message, clamped to the text.
+    import libcst as cst
+
+    from tscrun_lint.engine import _cst_error_position
+
+    for text, expected in [("x = 1\n\nf(a for a in b, c)\n", (3, 17)),
+                           ("x = 1\n\ny = 1 if 2 else 3 if 4 else\n", (3, 28))]:
+        try:
+            cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            assert _cst_error_position(exc, text) == expected
+        else:
+            raise AssertionError("libcst parsed it")
