@@ -93,6 +93,21 @@ class NamingRule:
     def __repr__(self) -> str:
         return f"NamingRule({self.pattern!r})"
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NamingRule) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (_compiled_naming, (self.pattern,))  # for processes started by spawn
+
+
+def _compiled_naming(pattern: str) -> NamingRule:
+    rule = _naming_rule(pattern)
+    assert isinstance(rule, NamingRule), rule
+    return rule
+
 
 def _naming_rule(pattern: str) -> NamingRule | str:
     """The compiled rule, or why RE2 cannot run it."""

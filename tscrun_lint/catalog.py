@@ -461,7 +461,7 @@ class Catalog:
                 return None  # extra_items=..., metaclass=...: not modelled
         if not closed and any(b.closed for b in bases):
             closed = True  # mypy: a subclass of a closed TypedDict is closed
-        line, _col = sym.module.position(node.name)
+        line = sym.module.definition_line(sym.name, node.name)
         fields: dict[str, Field] = {}
         td = TypedDictType(f"{sym.module.name}.{sym.name}", sym.name, MappingProxyType(fields),
                            sym.module.path, line, closed)
@@ -497,7 +497,7 @@ class Catalog:
                 closed = flag
             else:
                 return None
-        line, _col = sym.module.position(call)
+        line = sym.module.definition_line(sym.name, call)
         fields: dict[str, Field] = {}
         td = TypedDictType(f"{sym.module.name}.{sym.name}", sym.name, MappingProxyType(fields),
                            sym.module.path, line, closed)
