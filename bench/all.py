@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BENCHES = ("runtime", "lint", "mypy")
+BENCHES = ("runtime", "lint", "mypy", "scale")
 PACKAGES = ("tscrun", "libcst", "flake8", "mypy", "ruff", "pyee", "typeguard")
 
 

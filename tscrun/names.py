@@ -30,14 +30,21 @@ def closest_name(name: str, candidates: Iterable[str]) -> str | None:
     Close means: equal once separators and case are ignored, or within an edit
     distance of a third of the name (at least 2).
     """
-    best: tuple[int, str] | None = None
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
     limit = max(2, len(name) // 3)
     normal = _normal(name)
-    for cand in sorted(candidates):
-        d = 0 if _normal(cand) == normal else edit_distance(name, cand, limit)
-        if d <= limit and (best is None or d < best[0]):
-            best = (d, cand)
-    return best[1] if best else None
+    ordered = sorted(candidates)
+    same = [c for c in ordered if _normal(c) == normal]
+    if same:
+        return same[0]
+    # One call scores every candidate in C; ties go to the first name in sorted order.
+    near = process.extract(name, ordered, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if not near:
+        return None
+    _choice, _score, index = min(near, key=lambda hit: (hit[1], hit[2]))
+    return ordered[index]
 
 
 def unique_fix(name: str, candidates: Iterable[str], max_distance: int = 2) -> str | None:
@@ -45,5 +52,10 @@ def unique_fix(name: str, candidates: Iterable[str], max_distance: int = 2) -> s
 
     This is the rule behind the safe ``--fix``: an ambiguous typo is never guessed.
     """
-    near = [c for c in set(candidates) if edit_distance(name, c, max_distance) <= max_distance]
-    return near[0] if len(near) == 1 else None
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    unique = sorted(set(candidates))
+    near = process.extract(name, unique, scorer=OSA.distance, score_cutoff=max_distance,
+                           limit=None)
+    return near[0][0] if len(near) == 1 else None
