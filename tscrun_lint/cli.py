@@ -64,10 +64,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), argv)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - exit 2 with a message, never a traceback
+        import traceback
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return _fail(f"internal error, please report it: {type(exc).__name__}: {exc} "
+                     f"({Path(where.filename).name}:{where.lineno})", argv)
+
+
+def _fail(message: str, argv: Sequence[str] | None) -> int:
+    """Exit 2: the message on stderr and, for JSON and SARIF, a valid document saying
+    the run failed (a consumer must never get an empty or truncated file)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    fmt = _requested_format(sys.argv[1:] if argv is None else argv)
+    if fmt in ("json", "sarif"):
+        sys.stdout.write(render(fmt, [], 0, error=message))
+    return 2
+
+
+def _requested_format(argv: Sequence[str]) -> str:
+    """``--format`` read from the raw arguments (the parser may be what failed)."""
+    fmt = "text"
+    for i, arg in enumerate(argv):
+        if arg == "--format" and i + 1 < len(argv):
+            fmt = argv[i + 1]
+        elif arg.startswith("--format="):
+            fmt = arg.partition("=")[2]
+    return fmt
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -114,8 +140,11 @@ def _main(argv: Sequence[str] | None) -> int:
     diagnostics = outcome.diagnostics
     fixed_count = 0
     if args.fix and outcome.fixes:
-        from tscrun_lint.fix import write
+        from tscrun_lint.fix import refused, write
         written = write(outcome.fixes)
+        for link in refused(outcome.fixes):
+            print(f"{PROG}: not fixed: {link} is a symlink; fixes are never written through "
+                  f"links (fix its target, checked on its own)", file=sys.stderr)
         fixed_count = sum(1 for d in diagnostics if d.fix is not None and d.path in written)
         # Re-check what was rewritten: the remaining findings, at their new positions.
         again = run(written, Options(select=args.select, ignore=args.ignore, config=config,
