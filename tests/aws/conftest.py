@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +30,17 @@ REGION = "us-east-1"
 # Top-level packages of the demo app (and of the runtime tests' projects): a
 # stale copy in sys.modules must never be reused by the next test.
 _TOP_LEVEL = {"events", "functions", "billing", "payloads"}
+
+
+def _die_with_parent() -> None:
+    # Linux: the server gets SIGTERM when the test process dies, even killed or
+    # crashed, so no moto server outlives the run that started it.
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _free_port() -> int:
@@ -53,7 +65,8 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         url = f"http://127.0.0.1:{port}"
         with log.open("wb") as out:
             proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                                     "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
+                                     "-p", str(port)], stdout=out, stderr=subprocess.STDOUT,
+                                    preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline and not _ready(url):
             time.sleep(0.1)
