@@ -9,9 +9,12 @@ needs them.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
+import importlib
 import os
+import stat
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -31,13 +34,17 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TARGET_RE = re.compile(rf"^({_IDENT}(?:\.{_IDENT})*):({_IDENT})$")
 _MODULE_RE = re.compile(rf"^{_IDENT}(?:\.{_IDENT})*$")
 
-_TOP_KEYS = ("project-name", "provider", "region", "source-roots", "events")
+_TOP_KEYS = ("project-name", "provider", "region", "source-roots", "events", "redis")
 _EVENTS_KEYS = (
     "event-bus", "types-module", "subscribers-module", "naming", "validate-payloads",
     "max-attempts", "retry-delay", "types", "subscribers",
     "timeout", "max-in-flight", "max-dead-letters", "max-hops",
 )
 _SUBSCRIBER_KEYS = ("events", "handler", "timeout", "concurrency")
+PROVIDERS = ("local", "redis", "aws")
+REDIS_URL_ENV = "TSCRUN_REDIS_URL"
+_REDIS_KEYS = ("url", "claim-after")
+_REDIS_URL_RE = re.compile(r"^(redis|rediss|unix)://\S*$")
 
 # Bounds of the delivery settings (runtime). Wide enough for any real use; they
 # exist so that a typo (max-attempts = 1100, timeout = 0) is caught here rather
@@ -90,19 +97,80 @@ class SubscriberConfig:
 
 
 @dataclass(frozen=True)
+class RedisConfig:
+    """The ``[redis]`` table, used when ``provider = "redis"``."""
+
+    url: str = "redis://localhost:6379/0"
+    """Where the server is; ``$TSCRUN_REDIS_URL`` overrides the file."""
+    claim_after: float = 30.0
+    """Seconds a delivery may sit unacknowledged with no sign of life from its worker
+    before another worker takes it over (a worker that is alive renews its claim)."""
+
+
+class NamingRule:
+    """``events.naming``, run by RE2: linear time in the name, whatever the pattern.
+
+    A user's regex is data from a file anyone may edit in a pull request; with a
+    backtracking engine ``(a+)+$`` stalls every check for minutes. RE2 cannot run
+    look-around, back-references or possessive quantifiers; such patterns are
+    refused when the config is loaded.
+    """
+
+    def __init__(self, pattern: str, compiled: Any) -> None:
+        self.pattern = pattern
+        self._compiled = compiled
+
+    def search(self, name: str) -> bool:
+        return self._compiled.search(name) is not None
+
+    def __repr__(self) -> str:
+        return f"NamingRule({self.pattern!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NamingRule) and other.pattern == self.pattern
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (_compiled_naming, (self.pattern,))  # for processes started by spawn
+
+
+def _compiled_naming(pattern: str) -> NamingRule:
+    rule = _naming_rule(pattern)
+    assert isinstance(rule, NamingRule), rule
+    return rule
+
+
+def _naming_rule(pattern: str) -> NamingRule | str:
+    """The compiled rule, or why RE2 cannot run it."""
+    re2: Any = importlib.import_module("re2")
+    options = re2.Options()
+    options.log_errors = False  # the reason goes into our message, not to stderr
+    try:
+        return NamingRule(pattern, re2.compile(pattern, options))
+    except re2.error as exc:
+        detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        return (f"the pattern needs a feature of backtracking engines ({detail}); tscrun "
+                f"runs event-name patterns with RE2, in time linear in the name, so no "
+                f"pattern can stall a check: write it without look-around, "
+                f"back-references, possessive quantifiers or \\Z (use $)")
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated tscrun configuration. Everything the tools need, nothing executed."""
 
     path: Path
     root: Path
     project_name: str
-    provider: Literal["local", "aws"]
+    provider: Literal["local", "redis", "aws"]
     region: str | None
     source_roots: tuple[Path, ...]
     event_bus: str
     types_module: str
     subscribers_module: str
-    naming: re.Pattern[str]
+    naming: NamingRule
     naming_line: int | None
     validate_payloads: bool
     max_attempts: int
@@ -119,6 +187,7 @@ class Config:
     """Dead letters kept in memory; the oldest is dropped (with a warning) beyond."""
     max_hops: int = DEFAULT_MAX_HOPS
     """Length of a chain of events emitted by handlers before the next emit is refused."""
+    redis: RedisConfig = field(default_factory=RedisConfig)
 
     @property
     def event_names(self) -> frozenset[str]:
@@ -130,13 +199,23 @@ class Config:
     def module_file(self, module: str) -> Path | None:
         """The source file of a dotted module under the source roots, found without importing."""
         parts = module.split(".")
+        if not all(p.isidentifier() for p in parts):
+            return None  # "/tmp/x/evil" from an event name must not become a path
         for root in self.source_roots:
             base = root.joinpath(*parts)
             for candidate in (base.with_suffix(".py"), base / "__init__.py",
                               base.with_suffix(".pyi"), base / "__init__.pyi"):
                 if candidate.is_file():
-                    return candidate
+                    return candidate if self._inside_project(candidate) else None
         return None
+
+    def _inside_project(self, path: Path) -> bool:
+        """Whether ``path``, symlinks followed, lies in the project folder."""
+        try:
+            real, root = path.resolve(), self.root.resolve()
+        except (OSError, RuntimeError):
+            return False
+        return real == root or root in real.parents
 
     def module_for_file(self, path: Path) -> str | None:
         """The dotted module name of ``path`` under the first source root that holds it."""
@@ -172,12 +251,34 @@ def handler_convention(subscriber: str, subscribers_module: str) -> Target:
 
 # --- discovery -------------------------------------------------------------------
 
+_MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def _read_bounded(path: Path) -> bytes:
+    """A regular file's bytes; ValueError for a FIFO, a device or an absurd size
+    (opened without blocking, so a FIFO named pyproject.toml cannot hang discovery)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        if st.st_size > _MAX_CONFIG_BYTES:
+            raise ValueError(f"larger than {_MAX_CONFIG_BYTES:,} bytes")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(_MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > _MAX_CONFIG_BYTES:
+        raise ValueError(f"larger than {_MAX_CONFIG_BYTES:,} bytes")
+    return data
+
+
 def _has_tscrun_table(pyproject: Path) -> bool:
     # A pyproject.toml without [tool.tscrun] belongs to some other tool (or to a
     # parent project in a monorepo): discovery walks past it.
     try:
-        text = pyproject.read_text(encoding="utf-8")
-    except OSError:
+        text = _read_bounded(pyproject).decode("utf-8")
+    except (OSError, ValueError):
         return False
     if "tscrun" not in text:
         return False
@@ -244,8 +345,39 @@ class _Lines:
     line numbers; a miss yields ``None``, never a wrong value.
     """
 
+    # Line numbers by the key a line starts with, by each quoted string on it and by
+    # table header: a config of 10,000 events would otherwise be searched line by
+    # line for each of them (quadratic). A miss falls back to the full search.
+    _KEY = re.compile(r"""\s*(?:"([^"\\]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+    _STRING = re.compile(r"""(?:"([^"\\]*)"|'([^']*)')""")
+
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
+        self._keys: dict[str, list[int]] = {}
+        self._strings: dict[str, list[int]] = {}
+        self._tables: dict[str, int] = {}
+        for number, line in enumerate(self.lines, 1):
+            m = self._KEY.match(line)
+            if m:
+                self._keys.setdefault(next(g for g in m.groups() if g is not None),
+                                      []).append(number)
+            if "'" in line or '"' in line:
+                for sm in self._STRING.finditer(line):
+                    value = sm.group(1) if sm.group(1) is not None else sm.group(2)
+                    found = self._strings.setdefault(value, [])
+                    if not found or found[-1] != number:
+                        found.append(number)
+            stripped = line.strip()
+            if stripped.startswith("[") and not stripped.startswith("[["):
+                header = re.sub(r"""[\s"']""", "", stripped.split("#", 1)[0])[1:-1]
+                self._tables.setdefault(header, number)
+
+    @staticmethod
+    def _first(numbers: list[int] | None, after: int) -> int | None:
+        if not numbers:
+            return None
+        at = bisect.bisect_left(numbers, max(after, 1))
+        return numbers[at] if at < len(numbers) else None
 
     def find(self, pattern: str, after: int = 0) -> int | None:
         rx = re.compile(pattern)
@@ -255,16 +387,23 @@ class _Lines:
         return None
 
     def key(self, key: str, after: int = 0) -> int | None:
-        return self.find(rf'^\s*["\']?{re.escape(key)}["\']?\s*=', after) or \
+        return self._first(self._keys.get(key), after) or \
+            self.find(rf'^\s*["\']?{re.escape(key)}["\']?\s*=', after) or \
             self.find(rf'["\']?{re.escape(key)}["\']?\s*=', after)
 
     def table(self, *parts: str) -> int | None:
         # [tool.tscrun.events.subscribers.name] or any quoting/spacing of it
+        dotted = ".".join(parts)
+        if "." not in "".join(parts):
+            found = self._tables.get(dotted) or self._tables.get("tool.tscrun." + dotted)
+            if found:
+                return found
         body = r"\s*\.\s*".join(rf'["\']?{re.escape(p)}["\']?' for p in parts)
         return self.find(rf"^\s*\[\s*(?:tool\s*\.\s*tscrun\s*\.\s*)?{body}\s*\]")
 
     def string(self, value: str, after: int = 0) -> int | None:
-        return self.find(rf'["\']{re.escape(value)}["\']', after)
+        return self._first(self._strings.get(value), after) or \
+            self.find(rf'["\']{re.escape(value)}["\']', after)
 
 
 class _Reader:
@@ -355,13 +494,23 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> tuple[str, int | Non
 def _load_file(path: Path) -> Config:
     path = path.absolute()
     try:
-        raw = path.read_bytes()
+        raw = _read_bounded(path)
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror or exc}", path=path) from None
+    except ValueError as exc:
+        raise ConfigError(f"cannot read config: {exc}", path=path) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("config is not valid UTF-8", path=path) from None
+    return parse_config(path, text)
+
+
+def parse_config(path: Path, text: str) -> Config:
+    """Validate config ``text`` as the content of ``path`` (which need not match the disk:
+    the language server checks an editor's unsaved buffer). Raises :class:`ConfigError`."""
+    path = path.absolute()
+    raw = text.encode("utf-8")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -384,13 +533,20 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
 
     project_name = r.get(table, "project-name", "", str, root.name, "a string")
     provider = r.get(table, "provider", "", str, "local", "a string")
-    if provider not in ("local", "aws"):
-        raise r.fail("provider", f'expected "local" or "aws", got "{provider}"')
+    if provider not in PROVIDERS:
+        raise r.fail("provider", f'expected "local", "redis" or "aws", got "{provider}"')
     region = r.get(table, "region", "", str, None, "a string")
     roots_raw = r.get(table, "source-roots", "", list, ["."], "an array of strings")
     if not roots_raw or not all(isinstance(x, str) for x in roots_raw):
         raise r.fail("source-roots", "expected a non-empty array of folder names (strings)")
     source_roots = tuple((root / x).resolve() for x in roots_raw)
+    real_root = root.resolve()
+    for raw_root, resolved in zip(roots_raw, source_roots):
+        if resolved != real_root and real_root not in resolved.parents:
+            # The tools read every module under a source root: one outside the
+            # project would have them scan (and report on) the rest of the machine.
+            raise r.fail("source-roots", f'"{raw_root}" is outside the project folder '
+                                         f'{real_root}; source roots must lie inside it')
 
     ev = r.get(table, "events", "", dict, {}, "a table")
     r.check_keys(ev, _EVENTS_KEYS, "events.", r.lines.table("events"))
@@ -403,9 +559,12 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
             raise r.fail(f"events.{key}", f'"{value}" is not a dotted module name')
     naming_src = r.get(ev, "naming", "events.", str, DEFAULT_NAMING, "a regular expression")
     try:
-        naming = re.compile(naming_src)
+        re.compile(naming_src)  # Python's wording for plain mistakes
     except re.error as exc:
         raise r.fail("events.naming", f"invalid regular expression: {exc}") from None
+    naming = _naming_rule(naming_src)
+    if isinstance(naming, str):
+        raise r.fail("events.naming", naming)
     validate = r.get(ev, "validate-payloads", "events.", bool, True, "true or false")
     max_attempts = r.bounded(ev, "max-attempts", "events.", 3, 1, MAX_ATTEMPTS, integer=True)
     retry_delay = float(r.bounded(ev, "retry-delay", "events.", 0.5, 0, MAX_RETRY_DELAY,
@@ -468,18 +627,18 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
                                               concurrency)
 
     # Every event named anywhere is configured; explicit types come first in order.
-    order: list[str] = list(explicit_types)
+    receivers_of: dict[str, list[SubscriberConfig]] = {name: [] for name in explicit_types}
     for sub in subscribers.values():
-        order.extend(n for n in sub.events if n not in order)
+        for n in sub.events:
+            receivers_of.setdefault(n, []).append(sub)
     events: dict[str, EventConfig] = {}
-    for name in order:
-        receivers = tuple(s.name for s in subscribers.values() if name in s.events)
+    for name, subs in receivers_of.items():
+        receivers = tuple(s.name for s in subs)
         if name in explicit_types:
             payload = explicit_types[name]
             line = payload.line
         else:
-            first = next(s for s in subscribers.values() if name in s.events)
-            line = first.event_lines.get(name)
+            line = subs[0].event_lines.get(name)
             conv = payload_convention(name, types_module)
             payload = Target(conv.module, conv.attr, False, line)
         events[name] = EventConfig(name, payload, receivers, line)
@@ -493,5 +652,24 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
         events=MappingProxyType(events), subscribers=MappingProxyType(subscribers),
         digest=hashlib.sha256(raw).hexdigest(),
         timeout=timeout, max_in_flight=max_in_flight, max_dead_letters=max_dead_letters,
-        max_hops=max_hops,
+        max_hops=max_hops, redis=_redis(r, table),
     )
+
+
+def _redis(r: _Reader, table: Mapping[str, Any]) -> RedisConfig:
+    raw = r.get(table, "redis", "", dict, {}, "a table")
+    r.check_keys(raw, _REDIS_KEYS, "redis.", r.lines.table("redis"))
+    url = r.get(raw, "url", "redis.", str, RedisConfig.url, "a string")
+    if not _REDIS_URL_RE.match(url):
+        raise r.fail("redis.url", f'expected a redis://, rediss:// or unix:// URL, got "{url}"')
+    env = os.environ.get(REDIS_URL_ENV)
+    if env:
+        if not _REDIS_URL_RE.match(env):
+            raise ConfigError(f'${REDIS_URL_ENV} is "{env}"; expected a redis://, rediss:// or '
+                              "unix:// URL", path=r.path, key=r.prefix + "redis.url")
+        url = env
+    claim_after = float(r.get(raw, "claim-after", "redis.", (int, float), RedisConfig.claim_after,
+                              "a number of seconds"))
+    if not 0 < claim_after < float("inf"):
+        raise r.fail("redis.claim-after", f"expected a number of seconds > 0, got {claim_after}")
+    return RedisConfig(url, claim_after)

@@ -84,6 +84,10 @@ _ALL = (
 
 CODES: Mapping[str, Code] = MappingProxyType({c.code: c for c in _ALL})
 
+# The end of a TSC301 reason when the convention found nothing. No square
+# brackets: mypy's message parsers in editors take `` [`` for its code suffix.
+CONVENTION_HINT = "; define it there or name the event's TypedDict in the events.types table"
+
 
 def message(code: str, **fields: object) -> str:
     """The formatted message for ``code``."""

@@ -44,6 +44,8 @@ from tscrun.config import Config
 from tscrun.dead_letters import DeadLetter, DeadLetters, describe_error
 from tscrun.errors import TscrunError
 from tscrun.events import Event, make_event, new_event_id
+from tscrun.providers.base import Transport
+from tscrun.providers.emitter import publish
 from tscrun.wiring import Route, Subscriber, Wiring, wire
 
 __all__ = ["DeadLetter", "Dispatcher", "Outcome"]
@@ -202,11 +204,15 @@ class Dispatcher:
 
     def __init__(self, config: Config | Wiring) -> None:
         cfg = config.config if isinstance(config, Wiring) else config
+        # A remote provider: this process validates and publishes, handlers run
+        # elsewhere (tscrun worker, Lambda), so none is imported here.
+        self._transport: Transport | None = None
         if cfg.provider != "local":
-            raise TscrunError(
-                f'{cfg.path}: provider "{cfg.provider}" is not supported by the tscrun '
-                f'runtime yet; set provider = "local" to deliver events in this process')
-        wiring = config if isinstance(config, Wiring) else wire(config)
+            from tscrun.providers import get_provider
+
+            self._transport = get_provider(cfg.provider).transport(cfg)
+        wiring = config if isinstance(config, Wiring) else \
+            wire(config, () if self._transport is not None else None)
         self.config = wiring.config
         self.wiring = wiring
         self._routes: Mapping[str, Route] = wiring.routes
@@ -274,6 +280,11 @@ class Dispatcher:
         route = self._routes.get(name)
         if route is None:
             route = self.wiring.route(name)
+        if self._transport is not None:
+            if self._closing:
+                raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
+            await publish(self._transport, route, route.accept(data))
+            return
         origin = _ORIGIN.get()
         hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
         event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
@@ -304,6 +315,12 @@ class Dispatcher:
         route = self._routes.get(name)
         if route is None:
             route = self.wiring.route(name)
+        if self._transport is not None:
+            # The broker clients are bound to the loop that awaits them; a second
+            # loop in another thread would share them unsafely.
+            raise TscrunError(
+                f'cannot emit "{name}" with emit_sync: provider "{self.config.provider}" '
+                "publishes from the event loop; use `await events.emit(...)`")
         origin = _ORIGIN.get()
         hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
         event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
@@ -368,6 +385,8 @@ class Dispatcher:
         finally:
             if not self._pending:
                 self._closed = True
+            if self._transport is not None:
+                await self._transport.close()
 
     def drain_sync(self, timeout: float | None = None) -> None:
         """:meth:`drain` from plain ``def`` code or another thread (``timeout`` in seconds)."""

@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Optimal-string-alignment distance: a transposition of neighbours is one edit."""
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Optimal-string-alignment distance: a transposition of neighbours is one edit.
+
+    Computed by rapidfuzz (C++, bit-parallel): the pure-Python table cost ~40 ms per
+    unknown name against 1,000 configured events. With ``limit``, a distance above
+    it comes back as ``limit + 1`` (which lets rapidfuzz stop early).
+    """
     if a == b:
         return 0
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
+    from rapidfuzz.distance import OSA  # not at import time: `import tscrun` stays light
+
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 def _normal(name: str) -> str:
@@ -33,13 +30,21 @@ def closest_name(name: str, candidates: Iterable[str]) -> str | None:
     Close means: equal once separators and case are ignored, or within an edit
     distance of a third of the name (at least 2).
     """
-    best: tuple[int, str] | None = None
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
     limit = max(2, len(name) // 3)
-    for cand in sorted(candidates):
-        d = 0 if _normal(cand) == _normal(name) else edit_distance(name, cand)
-        if d <= limit and (best is None or d < best[0]):
-            best = (d, cand)
-    return best[1] if best else None
+    normal = _normal(name)
+    ordered = sorted(candidates)
+    same = [c for c in ordered if _normal(c) == normal]
+    if same:
+        return same[0]
+    # One call scores every candidate in C; ties go to the first name in sorted order.
+    near = process.extract(name, ordered, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if not near:
+        return None
+    _choice, _score, index = min(near, key=lambda hit: (hit[1], hit[2]))
+    return ordered[index]
 
 
 def unique_fix(name: str, candidates: Iterable[str], max_distance: int = 2) -> str | None:
@@ -47,5 +52,10 @@ def unique_fix(name: str, candidates: Iterable[str], max_distance: int = 2) -> s
 
     This is the rule behind the safe ``--fix``: an ambiguous typo is never guessed.
     """
-    near = [c for c in set(candidates) if edit_distance(name, c) <= max_distance]
-    return near[0] if len(near) == 1 else None
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    unique = sorted(set(candidates))
+    near = process.extract(name, unique, scorer=OSA.distance, score_cutoff=max_distance,
+                           limit=None)
+    return near[0][0] if len(near) == 1 else None

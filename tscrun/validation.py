@@ -508,3 +508,17 @@ def _typeguard_misreads(tp: Any, seen: set[int]) -> bool:
         return any(_typeguard_misreads(hint, seen) for hint in raw.values())
     return any(_typeguard_misreads(arg, seen) for arg in get_args(tp)
                if arg is not Ellipsis and not isinstance(arg, (str, int, float, bytes, bool)))
+
+
+def typed_dict_fields(typed_dict: type) -> list[tuple[str, Any, bool]]:
+    """``(key, type, required)`` for each key of ``typed_dict``, read as the check at emit reads it.
+
+    Qualifiers (``NotRequired``, ``ReadOnly``, ``Annotated``) are stripped from
+    the type; other tools (the JSON Schema of ``tscrun aws plan``) build on
+    this so that they never disagree with validation about what a payload is.
+    """
+    required = _required_keys(typed_dict)
+    return [(key, tp, key in required) for key, tp in _hints(typed_dict).items()]
+
+
+strip_qualifiers = _strip

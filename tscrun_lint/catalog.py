@@ -3,7 +3,7 @@
 Built from a :class:`tscrun.Config`; everything is read statically with libcst
 (user code is never imported). One catalog per config per process, parsed
 lazily and reused across checked files; a source file that changed on disk is
-re-read on next use.
+re-read after the next :meth:`Catalog.refresh` (once per run).
 
 Answers are three-way: a value, :class:`Missing` (the config names something
 that does not exist or is not a TypedDict: a finding) or ``None`` (cannot be
@@ -22,6 +22,7 @@ from typing import ClassVar
 import libcst as cst
 
 from tscrun.config import Config, SubscriberConfig
+from tscrun.diagnostics import CONVENTION_HINT
 from tscrun_lint.literals import bool_literal, literal_value, string_value
 from tscrun_lint.modules import (
     Binding,
@@ -98,6 +99,33 @@ _KNOWN_NOT_TYPEDDICT = re.compile(
     r"(django\.db\.models|django\.db\.models\.base)\.Model)$")
 
 
+# Stands for the subject of a "... is not a TypedDict" reason in the cache below: a
+# class is looked up under many names (the config's target, a base, a field's
+# forward reference), and the reason must name the one asked about, not the first.
+_SUBJECT = "\x00subject\x00"
+
+
+def _about(found: TypedDictType | Missing | None, what: str) -> TypedDictType | Missing | None:
+    if isinstance(found, Missing) and _SUBJECT in found.reason:
+        return Missing(found.reason.replace(_SUBJECT, what))
+    return found
+
+
+@dataclass(frozen=True)
+class _Cycle(Missing):
+    """A class found again while its own bases were being resolved."""
+
+
+@dataclass(frozen=True)
+class _TooDeep(Missing):
+    """Bases nested deeper than ``_MAX_INHERITANCE``."""
+
+
+_MAX_INHERITANCE = 1_000
+"""Deepest chain of TypedDict bases read (mypy reads any depth; past this, the config
+check says so rather than leaving the event silently unchecked)."""
+
+
 class _InProgress:
     """Marks a TypedDict whose bases are being resolved (detects inheritance cycles)."""
 
@@ -131,8 +159,18 @@ class Catalog:
         return found
 
     def refresh(self) -> None:
-        """Re-read files changed on disk (every public query does this first)."""
-        if self.index.refresh() or self.index.generation != self._generation:
+        """Re-read files changed on disk since the last refresh.
+
+        Called once per run (each new :class:`ProjectContext`), not per query: it
+        stats every file read so far, which before every query made the cost grow
+        with files x queries.
+        """
+        self.index.refresh()
+        self._sync()
+
+    def _sync(self) -> None:
+        """Drop derived answers when the index was invalidated (an int comparison)."""
+        if self.index.generation != self._generation:
             self._generation = self.index.generation
             self._tds.clear()
             self._aliases.clear()
@@ -144,7 +182,7 @@ class Catalog:
 
     def payload_type(self, event: str) -> TypedDictType | Missing | None:
         """The payload TypedDict of a configured event."""
-        self.refresh()
+        self._sync()
         if event not in self._payloads:
             self._payloads[event] = self._payload_type(event)
         return self._payloads[event]
@@ -155,22 +193,34 @@ class Catalog:
             return None
         target = ev.payload
         # Worded as the mypy plugin words it: users get the same reason from both tools.
-        hint = "" if target.explicit else \
-            "; define it there or name the event's TypedDict under [events.types]"
+        hint = "" if target.explicit else CONVENTION_HINT
         if not self.index.exists(target.module):
             return Missing(f'module "{target.module}" not found under the source roots '
                            f'(looking for "{target}"){hint}')
         module = self.index.get(target.module)
         if module is None:
-            return None  # unparsable: TSC900 territory, not ours
+            why = self.index.failures.get(target.module)
+            if why is None:
+                return None  # a syntax error: TSC900/E999 territory, not ours
+            # Said on the config: a payload module is rarely checked itself (it does not
+            # emit), and its event's emits must not pass unchecked in silence.
+            return Missing(f'module "{target.module}" could not be read: {why}; the '
+                           f'payloads of this event are not checked')
         sym = self.index.lookup(module, target.attr)
         if isinstance(sym, NotFound):
             return Missing(f'module "{target.module}" has no "{target.attr}"{hint}')
         return self._typed_dict_of(sym, f'"{target}"')
 
+    def payload_files(self) -> frozenset[Path]:
+        """Files (resolved) read to build every configured event's payload type, bases
+        included: a change to one of them may change a verdict at any emit site."""
+        for event in self.config.events:
+            self.payload_type(event)
+        return frozenset(info.path.resolve() for info in self.index.loaded())
+
     def typed_dict(self, qualname: str) -> TypedDictType | None:
         """The TypedDict a dotted name refers to, following imports and re-exports."""
-        self.refresh()
+        self._sync()
         if qualname not in self._by_qualname:
             td = self._typed_dict_of(self.index.resolve_qualname(qualname), qualname)
             self._by_qualname[qualname] = td if isinstance(td, TypedDictType) else None
@@ -182,7 +232,7 @@ class Catalog:
 
     def constant(self, qualname: str) -> str | None:
         """A module-level ``str`` constant (plain or Final) of a project module."""
-        self.refresh()
+        self._sync()
         if qualname not in self._constants:
             self._constants[qualname] = self._constant(qualname)
         return self._constants[qualname]
@@ -229,7 +279,7 @@ class Catalog:
 
     def handler(self, sub: SubscriberConfig) -> HandlerInfo | Missing:
         """Where the subscriber's handler is and which TypedDicts it accepts."""
-        self.refresh()
+        self._sync()
         target = sub.handler
         hint = "" if target.explicit else \
             "; define it there or set \"handler\" in the subscriber's table"
@@ -317,8 +367,8 @@ class Catalog:
 
     def _typed_dict_of(self, sym: Symbol, what: str, depth: int = 0
                        ) -> TypedDictType | Missing | None:
-        if depth > _MAX_DEPTH:
-            return None
+        if depth > _MAX_INHERITANCE:
+            return _TooDeep("")
         if isinstance(sym, NotFound):
             return Missing(sym.reason)
         if isinstance(sym, ModuleSym):
@@ -328,18 +378,18 @@ class Catalog:
         key = (sym.module.name, sym.name)
         cached = self._tds.get(key, None)
         if isinstance(cached, _InProgress):
-            return None  # inheritance cycle
+            return _Cycle(f"{sym.module.name}.{sym.name}")
         if key in self._tds:
-            return cached
+            return _about(cached, what)
         self._tds[key] = _IN_PROGRESS
         result: TypedDictType | Missing | None
         try:
-            result = self._build(sym, what, depth)
+            result = self._build(sym, _SUBJECT, depth)
         except RecursionError:
             result = None
         if self._tds.get(key) is _IN_PROGRESS:
             self._tds[key] = result
-        return result
+        return _about(result, what)
 
     def _build(self, sym: DefSym, what: str, depth: int) -> TypedDictType | Missing | None:
         b = sym.binding
@@ -377,6 +427,9 @@ class Catalog:
             expr = arg.value
             if isinstance(expr, cst.Subscript):
                 expr = expr.value  # Generic[T], or a generic TypedDict base
+            if isinstance(expr, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
+                other = True  # class C("Base"): not even a class at runtime
+                continue
             base = resolver(expr)
             if isinstance(base, External) and base.qualname in _TYPEDDICT:
                 direct = True
@@ -388,6 +441,15 @@ class Catalog:
                     bases.append(td)
                 elif td is None:
                     return None
+                elif isinstance(td, _Cycle | _TooDeep):
+                    # Passed up to the class the caller asked about, which words it
+                    # (mypy: 'Cannot resolve name (possible cyclic definition)').
+                    if not what:
+                        return td
+                    if isinstance(td, _Cycle):
+                        return Missing(f'{what} has cyclic inheritance (through "{td.reason}")')
+                    return Missing(f"{what} inherits through more than {_MAX_INHERITANCE} "
+                                   f"levels of bases; not analysed")
                 else:
                     other = True
             elif isinstance(base, External) and not _KNOWN_NOT_TYPEDDICT.match(base.qualname):
@@ -397,9 +459,9 @@ class Catalog:
             else:
                 other = True
         if not direct and not bases:
-            if other or not node.bases:
-                return Missing(f"{what} is not a TypedDict")
-            return None
+            # Every base was Generic[...] or certainly not a TypedDict (anything
+            # undecidable returned above): class Outer(Generic[T]) is a plain class.
+            return Missing(f"{what} is not a TypedDict")
         if other:
             return None  # mixing TypedDict with other bases: mypy rejects; we cannot model it
         total = True
@@ -415,7 +477,7 @@ class Catalog:
                 return None  # extra_items=..., metaclass=...: not modelled
         if not closed and any(b.closed for b in bases):
             closed = True  # mypy: a subclass of a closed TypedDict is closed
-        line, _col = sym.module.position(node.name)
+        line = sym.module.definition_line(sym.name, node.name)
         fields: dict[str, Field] = {}
         td = TypedDictType(f"{sym.module.name}.{sym.name}", sym.name, MappingProxyType(fields),
                            sym.module.path, line, closed)
@@ -451,7 +513,7 @@ class Catalog:
                 closed = flag
             else:
                 return None
-        line, _col = sym.module.position(call)
+        line = sym.module.definition_line(sym.name, call)
         fields: dict[str, Field] = {}
         td = TypedDictType(f"{sym.module.name}.{sym.name}", sym.name, MappingProxyType(fields),
                            sym.module.path, line, closed)

@@ -35,7 +35,9 @@ def _codes(value: str) -> list[str]:
 
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Check tscrun event emits, payloads, subscribers and "
-                "config statically (never importing the checked code).")
+                "config statically (never importing the checked code).",
+                epilog=f"In an editor: {PROG} lsp starts the language server "
+                       f"(see {PROG} lsp --help).")
     p.add_argument("paths", nargs="*", type=Path, default=None, metavar="PATH",
                    help="files or folders to check (default: .); a config file among them "
                         "re-checks its whole project")
@@ -62,13 +64,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), argv)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - exit 2 with a message, never a traceback
+        import traceback
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return _fail(f"internal error, please report it: {type(exc).__name__}: {exc} "
+                     f"({Path(where.filename).name}:{where.lineno})", argv)
+
+
+def _fail(message: str, argv: Sequence[str] | None) -> int:
+    """Exit 2: the message on stderr and, for JSON and SARIF, a valid document saying
+    the run failed (a consumer must never get an empty or truncated file)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    fmt = _requested_format(sys.argv[1:] if argv is None else argv)
+    if fmt in ("json", "sarif"):
+        sys.stdout.write(render(fmt, [], 0, error=message))
+    return 2
+
+
+def _requested_format(argv: Sequence[str]) -> str:
+    """``--format`` read from the raw arguments (the parser may be what failed)."""
+    fmt = "text"
+    for i, arg in enumerate(argv):
+        if arg == "--format" and i + 1 < len(argv):
+            fmt = argv[i + 1]
+        elif arg.startswith("--format="):
+            fmt = arg.partition("=")[2]
+    return fmt
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lsp"]:
+        return _lsp(argv[1:])
     args = parser().parse_args(argv)
     if args.explain:
         from tscrun_lint.explain import explain_text
@@ -109,8 +140,11 @@ def _main(argv: Sequence[str] | None) -> int:
     diagnostics = outcome.diagnostics
     fixed_count = 0
     if args.fix and outcome.fixes:
-        from tscrun_lint.fix import write
+        from tscrun_lint.fix import refused, write
         written = write(outcome.fixes)
+        for link in refused(outcome.fixes):
+            print(f"{PROG}: not fixed: {link} is a symlink; fixes are never written through "
+                  f"links (fix its target, checked on its own)", file=sys.stderr)
         fixed_count = sum(1 for d in diagnostics if d.fix is not None and d.path in written)
         # Re-check what was rewritten: the remaining findings, at their new positions.
         again = run(written, Options(select=args.select, ignore=args.ignore, config=config,
@@ -126,6 +160,29 @@ def _main(argv: Sequence[str] | None) -> int:
     elif fixed_count:
         print(f"Fixed {fixed_count} problem{'s' if fixed_count != 1 else ''}.", file=sys.stderr)
     return 1 if diagnostics else 0
+
+
+def _lsp(argv: Sequence[str]) -> int:
+    """``tscrun-lint lsp``: the language server on stdin/stdout (see tscrun_lint.lsp)."""
+    p = _Parser(prog=f"{PROG} lsp", description="Language server (LSP over stdio) publishing "
+                "tscrun-lint's findings as you type, with the safe fix as a code action.")
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="tscrun.toml or pyproject.toml to use instead of discovery "
+                        "(also $TSCRUN_CONFIG or the client's initializationOptions)")
+    p.add_argument("--select", type=_codes, default=[], metavar="CODES",
+                   help="comma-separated codes or prefixes to report (default: all)")
+    p.add_argument("--ignore", type=_codes, default=[], metavar="CODES",
+                   help="comma-separated codes or prefixes not to report")
+    args = p.parse_args(argv)
+    if args.config is not None and not args.config.exists():
+        raise UsageError(f"{args.config}: config file does not exist")
+    try:
+        import pygls  # noqa: F401 - only to word a missing dependency clearly
+    except ImportError:
+        raise UsageError("the language server needs pygls; install it with "
+                         "pip install 'tscrun[lsp]'") from None
+    from tscrun_lint.lsp import serve
+    return serve(args.config, args.select, args.ignore)
 
 
 __all__ = ["main", "parser", "summary_line"]

@@ -35,6 +35,8 @@ class ProjectContext:
     def __init__(self, config: Config, catalog: Catalog | None = None) -> None:
         self.config = config
         self.catalog = catalog if catalog is not None else Catalog.for_config(config)
+        # A new context is a new run: files edited since the last one are read again.
+        self.catalog.refresh()
 
     @cached_property
     def config_lines(self) -> list[str]:

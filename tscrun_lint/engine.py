@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
-import sys
+import re
 import traceback
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +45,16 @@ from tscrun_lint.rules import RULES, Report, Rule
 from tscrun_lint.selection import Selector, select_all
 from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
 from tscrun_lint.reexports import is_reexported_emit, may_emit, reexporter_words
-from tscrun_lint.source import Source, SourceError, decode, split_lines
+from tscrun_lint.source import (
+    Source,
+    SourceError,
+    decode,
+    deep_stack,
+    nesting_problem,
+    nul_position,
+    read_bounded,
+    split_lines,
+)
 
 
 def _overrides(rule: type[Rule], method: str) -> bool:
@@ -88,11 +97,9 @@ def check_path(path: Path, state: State, selection: Selector = select_all,
                fix: bool = False) -> FileResult:
     """Read and check one file."""
     try:
-        data = path.read_bytes()
+        source = decode(read_bounded(path))
     except OSError as exc:
         return FileResult(path, _selected([unreadable(path, exc.strerror or str(exc))], selection))
-    try:
-        source = decode(data)
     except SourceError as exc:
         return FileResult(path, _selected([unreadable(path, str(exc), exc.line, exc.column)],
                                           selection))
@@ -114,14 +121,10 @@ def check_text(path: Path, text: str, state: State, selection: Selector = select
     worker processes).
     """
     result = FileResult(path)
-    limit = sys.getrecursionlimit()
     try:
-        # libcst walks trees recursively, ~6 Python frames per level: nesting that
-        # CPython accepts (up to 200 brackets, long and/or chains) needs more than
-        # the default 1000. Python-to-Python calls do not grow the C stack in 3.11+.
-        sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
-        result.diagnostics, result.fixed = _check(path, text, state, selection, fix, lines,
-                                                  handlers, tree, precise)
+        with deep_stack():
+            result.diagnostics, result.fixed = _check(path, text, state, selection, fix, lines,
+                                                      handlers, tree, precise)
     except _NeedsPrecise:
         result.undecided = True
     except RecursionError:
@@ -131,8 +134,6 @@ def check_text(path: Path, text: str, state: State, selection: Selector = select
         result.diagnostics = [unreadable(
             path, f"internal error, please report it: {type(exc).__name__}: {exc} "
                   f"({Path(where.filename).name}:{where.lineno})")]
-    finally:
-        sys.setrecursionlimit(limit)
     result.diagnostics = _selected(result.diagnostics, selection)
     return result
 
@@ -216,23 +217,25 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     return diagnostics, fixed
 
 
-# libcst's native parser nests each `and`/`or` operand one level deeper and overflows
-# the C stack (a crash, not an exception) somewhere past 6,000 operands; CPython's
-# own parser already refuses deeper nesting of every other kind.
-_MAX_BOOL_OPERANDS = 2_000
 USE_FAST_PATH = os.environ.get("TSCRUN_LINT_FAST_PATH", "1") != "0"
 """Set TSCRUN_LINT_FAST_PATH=0 to always take the precise path (tests compare the two)."""
-_RECURSION_LIMIT = 20_000
 
 
 def _unparsable(path: Path, text: str, tree: ast.Module | None
                 ) -> tuple[Diagnostic | None, ast.Module | None]:
-    """TSC900 for text libcst must not be given, found with ``ast.parse``.
+    """TSC900 for text libcst must not be given, decided before any parser sees it.
 
-    ``ast.parse`` only parses (nothing runs) and is several times faster than
-    libcst; it rejects syntax errors in Python's own words and nesting beyond
-    CPython's limits, which would crash libcst's native parser.
+    The parse limits (``source.nesting_problem``, a token scan) come first: libcst's
+    native parser crashes the process on chains that CPython accepts, and the limit
+    must not depend on the interpreter's recursion limit or version. ``ast.parse``
+    then words syntax errors in Python's own terms (it only parses; nothing runs).
     """
+    nul = nul_position(text)
+    if nul is not None:
+        return unreadable(path, "source code cannot contain null bytes", *nul), None
+    deep = nesting_problem(text)
+    if deep is not None:
+        return unreadable(path, deep.reason(), deep.line, deep.column), None
     if tree is None:
         try:
             tree = ast.parse(text)
@@ -241,15 +244,27 @@ def _unparsable(path: Path, text: str, tree: ast.Module | None
                               err.offset or 1), None
         except (RecursionError, MemoryError):
             return unreadable(path, "expressions nested too deeply to parse"), None
-        except ValueError as err:  # e.g. source code containing null bytes
+        except ValueError as err:
             return unreadable(path, str(err)), None
-    if text.count(" and ") + text.count(" or ") >= _MAX_BOOL_OPERANDS:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.BoolOp) and len(node.values) > _MAX_BOOL_OPERANDS:
-                return unreadable(path, f"a chain of {len(node.values)} and/or operands is "
-                                        f"too long to analyse", node.lineno,
-                                  node.col_offset + 1), None
     return None, tree
+
+
+def _cst_error_position(exc: cst.ParserSyntaxError, text: str) -> tuple[int, int]:
+    """1-based line and column of a libcst parse error.
+
+    The native parser puts the true position only in its message ("error at 3:8");
+    ``raw_line``/``raw_column`` may name the start of the statement, or line 1 for
+    tokenizer errors. A position past the end of the text is the end of its last line.
+    """
+    m = re.search(r"error at (\d+):(\d+)", exc.message)
+    line, column = (int(m.group(1)), int(m.group(2)) + 1) if m else \
+        (exc.raw_line, exc.raw_column + 1)
+    lines = split_lines(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    if line > len(lines):
+        return max(1, len(lines)), (len(lines[-1]) + 1 if lines else 1)
+    return max(1, line), max(1, column)
 
 
 def _run_rules(sites: Sequence[EmitSite], ctx: FileContext, selection: Selector) -> list[Report]:
@@ -331,8 +346,9 @@ def handler_diagnostics(path: Path, text: str, project: ProjectContext,
                         selection: Selector = select_all) -> list[Diagnostic]:
     """TSC202 for the handlers in one file, ``# noqa`` applied, never raising."""
     try:
-        return _unsilenced(_selected(check_handlers(path, project, selection), selection),
-                           text, None)
+        with deep_stack():
+            return _unsilenced(_selected(check_handlers(path, project, selection), selection),
+                               text, None)
     except RecursionError:
         return [unreadable(path, "expressions nested too deeply to analyse")]
     except Exception as exc:  # noqa: BLE001 - see check_text
@@ -349,7 +365,8 @@ def _same_file(a: Path, b: Path) -> bool:
 def check_config(project: ProjectContext, selection: Selector = select_all) -> list[Diagnostic]:
     """Config-level findings (TSC003 on names, TSC201, TSC301), on the config file's lines."""
     found: list[Diagnostic] = []
-    for rule in CONFIG_RULES:
-        if selection(rule.CODE):
-            found.extend(rule.check_config(project))
+    with deep_stack():
+        for rule in CONFIG_RULES:
+            if selection(rule.CODE):
+                found.extend(rule.check_config(project))
     return found

@@ -11,14 +11,24 @@ from tscrun_lint.source import Source
 
 
 def write(fixes: Mapping[Path, tuple[Source, str]]) -> list[Path]:
-    """Write each fixed text back with the file's own encoding (and BOM); returns the paths."""
+    """Write each fixed text back with the file's own encoding (and BOM); returns the paths.
+
+    A symlink is never written through (its target may lie outside the project, in a
+    library or another checkout): see :func:`refused`.
+    """
     written = []
     for path, (source, fixed) in fixes.items():
-        if fixed == source.text:
+        if fixed == source.text or path.is_symlink():
             continue
         path.write_bytes(source.encode(fixed))
         written.append(path)
     return written
+
+
+def refused(fixes: Mapping[Path, tuple[Source, str]]) -> list[Path]:
+    """The files with fixes that ``write`` leaves alone because they are symlinks."""
+    return sorted(path for path, (source, fixed) in fixes.items()
+                  if fixed != source.text and path.is_symlink())
 
 
 def _lines(text: str) -> list[str]:

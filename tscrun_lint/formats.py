@@ -42,7 +42,7 @@ def text(diagnostics: Sequence[Diagnostic], files: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(diagnostics: Sequence[Diagnostic], files: int) -> str:
+def as_json(diagnostics: Sequence[Diagnostic], files: int, error: str | None = None) -> str:
     items = []
     for d in diagnostics:
         items.append({
@@ -52,9 +52,11 @@ def as_json(diagnostics: Sequence[Diagnostic], files: int) -> str:
             "fix": None if d.fix is None else {
                 "replacement": d.fix.replacement, "description": d.fix.description},
         })
-    return json.dumps({"diagnostics": items,
-                       "summary": {"files": files, "diagnostics": len(diagnostics)}},
-                      indent=2) + "\n"
+    doc: dict[str, object] = {"diagnostics": items,
+                              "summary": {"files": files, "diagnostics": len(diagnostics)}}
+    if error is not None:
+        doc["error"] = error  # the run failed (exit 2): nothing was checked
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def _escape_data(value: str) -> str:
@@ -85,12 +87,14 @@ def github(diagnostics: Sequence[Diagnostic], files: int) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def render(fmt: str, diagnostics: Sequence[Diagnostic], files: int) -> str:
+def render(fmt: str, diagnostics: Sequence[Diagnostic], files: int,
+           error: str | None = None) -> str:
+    """The report; ``error`` (JSON and SARIF only) marks a run that failed as a whole."""
     if fmt == "json":
-        return as_json(diagnostics, files)
+        return as_json(diagnostics, files, error)
     if fmt == "github":
         return github(diagnostics, files)
     if fmt == "sarif":
         from tscrun_lint.sarif import sarif
-        return sarif(diagnostics)
+        return sarif(diagnostics, error=error)
     return text(diagnostics, files)

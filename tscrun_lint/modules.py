@@ -4,13 +4,14 @@ A :class:`ModuleIndex` maps dotted module names of one project to parsed
 modules and their top-level bindings, and resolves names across modules the way
 an import would (``from .user import X``, ``import events.user as u``,
 re-exports through ``__init__.py``) without running anything. Files are parsed
-once per process and re-read when their mtime or size changes.
+once per process and re-read, after ``refresh`` (once per run), when their mtime or
+size changed.
 """
 
 from __future__ import annotations
 
-import ast
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,15 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tscrun.config import Config
-
-# libcst's parser overflows the C stack on very long and/or chains (see engine.py).
-_MAX_BOOL_OPERANDS = 2_000
+from tscrun_lint.source import (
+    MAX_NESTING,
+    SourceError,
+    decode,
+    deep_stack,
+    nesting_problem,
+    nul_position,
+    read_bounded,
+)
 
 # Names that mean the same to a type checker whichever module they come from.
 _ALIAS_MODULES = ("typing_extensions.", "collections.abc.", "_typeshed.")
@@ -63,12 +70,33 @@ class ModuleInfo:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
     _positions: dict[cst.CSTNode, CodeRange] | None = None
+    text: str | None = None
+    """The source text when read from disk (for ``definition_line``)."""
+
+    def definition_line(self, name: str, node: cst.CSTNode) -> int:
+        """The line of the top-level definition of ``name`` (``node`` is its class
+        name or its ``TypedDict(...)`` call).
+
+        Found in the text when one line at column 0 plainly defines it: libcst's
+        positions need a metadata pass over the whole module, which was most of the
+        cost of reading 1,000 payload modules. Anything less plain asks libcst.
+        """
+        if self.text is not None and name in self.text:
+            if isinstance(node, cst.Name):
+                pattern = rf"^class[ \t]+{re.escape(name)}\b"
+            else:
+                pattern = rf"^{re.escape(name)}[ \t]*(?::[^=\n]*)?=[^=\n]*TypedDict\("
+            found = [m.start() for m in re.finditer(pattern, self.text, re.MULTILINE)]
+            if len(found) == 1:
+                return self.text.count("\n", 0, found[0]) + 1
+        return self.position(node)[0]
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """(1-based line, 0-based column) of a node of this module's tree."""
         if self._positions is None:
-            wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
-            self._positions = dict(wrapper.resolve(PositionProvider))
+            with deep_stack():
+                wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
+                self._positions = dict(wrapper.resolve(PositionProvider))
         rng = self._positions.get(node)
         return (rng.start.line, rng.start.column) if rng is not None else (1, 0)
 
@@ -251,20 +279,36 @@ def module_from_tree(name: str, path: Path, tree: cst.Module) -> ModuleInfo:
 
 def read_module(name: str, path: Path) -> ModuleInfo | None:
     """Parse ``path`` as module ``name``; None if it cannot be read or parsed."""
+    found = read_module_or_reason(name, path)
+    return found if isinstance(found, ModuleInfo) else None
+
+
+def read_module_or_reason(name: str, path: Path) -> ModuleInfo | str:
+    """Parse ``path`` as module ``name``, or say why it cannot be read or parsed.
+
+    The same limits as for a checked file (``source``): a regular file of bounded
+    size, no NUL, nesting within ``MAX_NESTING`` (libcst's native parser crashes on
+    deeper chains), decided before libcst sees the text.
+    """
     try:
-        source = path.read_bytes()
-        # CPython's parser first: it refuses nesting that would crash libcst's native
-        # parser (a segfault, not an exception), and it is several times faster.
-        checked = ast.parse(source)
-        if any(isinstance(n, ast.BoolOp) and len(n.values) > _MAX_BOOL_OPERANDS
-               for n in ast.walk(checked)):
-            return None
-        tree = cst.parse_module(source)
-    except (OSError, SyntaxError, cst.ParserSyntaxError, UnicodeDecodeError, ValueError,
-            RecursionError, MemoryError):
-        return None
-    info = ModuleInfo(name, path, tree, path.stem == "__init__")
-    _Collector(info).block(tree.body)
+        data = read_bounded(path)
+        text = decode(data).text
+        if nul_position(text) is not None:
+            return ""  # Python's own syntax error (flake8 E999)
+        deep = nesting_problem(text)
+        if deep is not None:
+            return (f"an expression on line {deep.line} is nested too deeply to analyse "
+                    f"(more than {MAX_NESTING} levels)")
+        with deep_stack():
+            tree = cst.parse_module(data)
+            info = ModuleInfo(name, path, tree, path.stem == "__init__", text=text)
+            _Collector(info).block(tree.body)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    except SourceError as exc:
+        return str(exc)
+    except (cst.ParserSyntaxError, ValueError, RecursionError, MemoryError):
+        return ""  # a syntax error: Python, mypy and flake8 (E999) word it
     return info
 
 
@@ -286,26 +330,26 @@ class ModuleIndex:
         self._files: dict[str, Path | None] = {}
         self._modules: dict[Path, tuple[tuple[int, int] | None, ModuleInfo | None]] = {}
         self._folders: dict[Path, tuple[int, int] | None] = {}
-        self._volatile: set[Path] = set()
         # (module, name) pairs being looked up: a name met again on the way is an import
         # cycle (the depth limit alone lets cycles with several bindings fan out for minutes).
         self._resolving: set[tuple[str, str]] = set()
         self.volatile = False
-        """While True, modules read are checked on each use instead of on refresh: the
-        payload judge reads checked modules (for their helpers' return types), and a
-        long run must not re-stat all of them before every query."""
+        """Kept for callers that mark reads of checked modules; every module read is
+        now checked for changes once per run (``refresh``), whoever read it."""
+        self.failures: dict[str, str] = {}
+        """Why a module was refused by the reading limits (special file, size, nesting),
+        by module name; syntax errors are not listed (Python's tools report them)."""
         self.generation = 0
         """Bumped whenever a file changed; derived caches key on it."""
 
     def refresh(self) -> bool:
         """Forget everything if a file read changed, or a file appeared or vanished.
 
-        Cheap enough to run before every query: it stats the parsed files and the
-        folders that module lookups looked into (creating, deleting or renaming a
-        file changes its folder's mtime). True if anything changed.
+        Run once per run, not per query: it stats the parsed files and the folders
+        that module lookups looked into (creating, deleting or renaming a file
+        changes its folder's mtime). True if anything changed.
         """
-        changed = any(_stat_key(path) != key for path, (key, _info) in self._modules.items()
-                      if path not in self._volatile)
+        changed = any(_stat_key(path) != key for path, (key, _info) in self._modules.items())
         changed = changed or any(_stat_key(folder) != key
                                  for folder, key in self._folders.items())
         if changed:
@@ -342,16 +386,13 @@ class ModuleIndex:
             return None
         cached = self._modules.get(path)
         if cached is not None:
-            if path not in self._volatile:
-                return cached[1]
-            if _stat_key(path) == cached[0]:
-                return cached[1]
-            self.invalidate()
+            return cached[1]
         key = _stat_key(path)
-        info = read_module(name, path)
+        found = read_module_or_reason(name, path)
+        info = found if isinstance(found, ModuleInfo) else None
+        if isinstance(found, str) and found:  # our own limits refused it (syntax error: "")
+            self.failures[name] = found
         self._modules[path] = (key, info)
-        if self.volatile:
-            self._volatile.add(path)
         return info
 
     def invalidate(self) -> None:
@@ -359,7 +400,7 @@ class ModuleIndex:
         self._files.clear()
         self._modules.clear()
         self._folders.clear()
-        self._volatile.clear()
+        self.failures.clear()
         self.generation += 1
 
     def loaded(self) -> Iterator[ModuleInfo]:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
 from tscrun import Config
 from tscrun_lint import fullnames
+from tscrun_lint.source import SourceError, read_bounded, walk_python
 
 if TYPE_CHECKING:  # libcst comes with the catalog; the prefilter must not load it
     from tscrun_lint.catalog import Catalog
@@ -44,45 +46,73 @@ def reexporter_words(config: Config) -> frozenset[str]:
 def _scan(config: Config) -> set[str]:
     # Plain os calls, no pathlib: this runs over every file of the project.
     words: set[str] = set()
-    for root in config.source_roots:
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS]
-            for name in files:
-                if not name.endswith(".py"):
-                    continue
-                try:
-                    with open(os.path.join(folder, name), "rb") as handle:
-                        data = handle.read()
-                except OSError:
-                    continue
-                if b"tscrun" not in data or not _IMPORTS_TSCRUN.search(data):
-                    continue
-                # the module's last segment: the file's stem, or its package for __init__
-                stem = name[:-3]
-                word = os.path.basename(folder) if stem == "__init__" else stem
-                if word.isidentifier():
-                    words.add(word)
+    root = os.path.realpath(config.root)
+    for source_root in config.source_roots:
+        for path, link in walk_python(source_root, _SKIP_DIRS):
+            if link and not _inside(os.path.realpath(path), root):
+                continue  # a symlink out of the project: not ours to read
+            try:
+                data = read_bounded(path)
+            except (OSError, SourceError):
+                continue  # a FIFO, a device, a loop: reported when it is checked itself
+            if b"tscrun" not in data or not _IMPORTS_TSCRUN.search(data):
+                continue
+            # the module's last segment: the file's stem, or its package for __init__
+            folder, name = os.path.split(path)
+            stem = name[:-3]
+            word = os.path.basename(folder) if stem == "__init__" else stem
+            if word.isidentifier():
+                words.add(word)
     return words
 
 
-# Import statements, their module and their names (parenthesised lists too).
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b[ \t]*(\([^)]*\)|[^\n]*)"
-                     r"|import[ \t]+([^\n]*))", re.M)
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
 _WORD = re.compile(r"\w+")
+
+
+def _import_parts(text: str) -> Iterator[str]:
+    """The module and names of each import statement, in one pass over the lines.
+
+    A plain line walk rather than one regex over the text: a pattern spanning
+    parenthesised lists re-scanned the rest of the file from every unclosed
+    ``import (`` (quadratic on a crafted file); here each line is read once.
+    """
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].lstrip(" \t")
+        i += 1
+        if line.startswith("import") and line[6:7] in (" ", "\t"):
+            yield line[7:]
+        elif line.startswith("from") and line[4:5] in (" ", "\t"):
+            module, sep, names = line[5:].partition(" import")
+            if not sep:
+                continue
+            yield module
+            if names.lstrip().startswith("(") and ")" not in names:
+                # a parenthesised list over several lines: up to its closing bracket
+                parts = [names]
+                while i < len(lines) and ")" not in parts[-1]:
+                    parts.append(lines[i])
+                    i += 1
+                names = " ".join(parts)
+            yield names
 
 
 def may_reach_emit(text: str, words: frozenset[str]) -> bool:
     """Could this file (which never spells "tscrun") call emit through a re-exporter?
 
-    Only import statements are looked at, one regex pass, then set lookups: a
-    project with hundreds of re-exporters costs no more than one with a few.
+    Only import statements are looked at, one pass, then set lookups: a project
+    with hundreds of re-exporters costs no more than one with a few.
     """
     if not words or "emit" not in text:
         return False
-    for match in _IMPORT.finditer(text):
-        for part in match.groups():
-            if part and any(word in words for word in _WORD.findall(part)):
-                return True
+    for part in _import_parts(text):
+        if any(word in words for word in _WORD.findall(part)):
+            return True
     return False
 
 

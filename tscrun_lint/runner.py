@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +25,14 @@ from tscrun.config import CONFIG_FILENAMES
 from tscrun_lint.diagnostic import Diagnostic
 from tscrun_lint.selection import Selection
 from tscrun_lint.reexports import may_emit
-from tscrun_lint.source import Source, SourceError, decode, may_call_emit
+from tscrun_lint.source import (
+    Source,
+    SourceError,
+    decode,
+    may_call_emit,
+    read_bounded,
+    walk_python,
+)
 
 if TYPE_CHECKING:
     from tscrun_lint.context import ProjectContext
@@ -64,17 +72,8 @@ class Outcome:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            if entry.name.startswith(".") or entry.name in EXCLUDED_DIRS:
-                continue
-            yield from _walk(Path(entry.path))
-        elif entry.name.endswith(".py") and entry.is_file():
-            yield Path(entry.path)
+    for path, _link in walk_python(folder, EXCLUDED_DIRS):
+        yield Path(path)
 
 
 class Projects:
@@ -115,6 +114,17 @@ class Projects:
             self.projects[config_path] = ProjectContext(self.config(config_path))
         return self.projects[config_path]
 
+    def may_read(self, path: Path, config_path: Path) -> bool:
+        """False for a symlink (found by walking a folder) to a file outside the project."""
+        if not path.is_symlink():
+            return True
+        root = config_path.parent.resolve()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):
+            return True  # a loop: reading it reports the error
+        return real == root or root in real.parents
+
     def is_handler_file(self, path: Path, config_path: Path) -> bool:
         return is_handler_file(self.config(config_path), path)
 
@@ -149,6 +159,9 @@ def plan(paths: Sequence[Path], projects: Projects) -> tuple[list[Path], set[Pat
     for raw in paths:
         if not raw.exists():
             raise UsageError(f"{raw}: no such file or folder")
+        if not raw.is_dir() and not raw.is_file():
+            add(raw)  # a device, a FIFO, a socket named explicitly: TSC900, never read
+            continue
         config = projects.config_path(raw)
         if config is None and raw.is_file() and not _may_need_config(raw):
             continue  # e.g. a hook's changed file outside any tscrun project: nothing to check
@@ -173,15 +186,50 @@ def plan(paths: Sequence[Path], projects: Projects) -> tuple[list[Path], set[Pat
                 add(f)
         elif raw.suffix == ".py":
             add(raw)
+            dependents = _dependents(raw, config, projects)
+            if dependents:
+                # A changed handler or payload TypedDict re-checks what depends on it, as
+                # a changed config does: the config-level checks (TSC201, TSC301) and,
+                # for payload types, every emit site of the project.
+                roots.add(config.absolute())
+            if dependents == "payload":
+                for f in _walk(config.parent):
+                    add(f)
         # Anything else (another TOML file, a README, a stub) holds nothing to check.
     return list(files.values()), roots
+
+
+def _dependents(path: Path, config_path: Path, projects: Projects) -> str | None:
+    """"payload" if ``path`` holds payload TypedDicts of its project, "handler" if it
+    holds a subscriber's handler, else None.
+
+    Payload modules are those the config's event targets name and those their
+    TypedDicts' bases were read from (found by the catalog, only for a file that
+    mentions TypedDict at all).
+    """
+    try:
+        config = projects.config(config_path)
+    except UsageError:
+        return None  # reported when the file itself is checked
+    module = config.module_for_file(path)
+    if module is None:
+        return None
+    if module in {ev.payload.module for ev in config.events.values()}:
+        return "payload"
+    try:
+        mentions = b"TypedDict" in read_bounded(path)
+    except (OSError, SourceError):
+        mentions = False
+    if mentions and path.resolve() in projects.project(config_path).catalog.payload_files():
+        return "payload"
+    return "handler" if is_handler_file(config, path) else None
 
 
 def _may_need_config(path: Path) -> bool:
     if path.suffix != ".py":
         return False
     try:
-        return may_call_emit(decode(path.read_bytes()).text)
+        return may_call_emit(decode(read_bounded(path)).text)
     except (OSError, SourceError):
         return True  # let the run report it (TSC900) under the usual rules
 
@@ -238,9 +286,10 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
     sources: dict[Path, Source] = {}
     for path in files:
         config_path = projects.config_path(path)
-        assert config_path is not None  # plan() made sure every argument has a config
         try:
-            source = decode(path.read_bytes())
+            if config_path is not None and not projects.may_read(path, config_path):
+                raise SourceError("a symlink to a file outside the project; not read")
+            source = decode(read_bounded(path))
         except OSError as exc:
             from tscrun_lint.engine import unreadable
             outcome.diagnostics.append(unreadable(path, exc.strerror or str(exc)))
@@ -249,6 +298,8 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
             from tscrun_lint.engine import unreadable
             outcome.diagnostics.append(unreadable(path, str(exc), exc.line, exc.column))
             continue
+        if config_path is None:
+            continue  # only special files are planned without a config, and none reads
         emits = may_emit(source.text, projects.config(config_path))
         if emits:
             # The cheap checks run here; libcst's precise path, for what they cannot
@@ -295,7 +346,27 @@ def _check_all(pending: list[Job], options: Options, projects: Projects
     chunks = [pending[i:i + _CHUNK] for i in range(0, len(pending), _CHUNK)]
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     results: list[tuple[Path, list[Diagnostic], str | None]] = []
+    failed: list[Job] = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
-        for batch in pool.map(_work, chunks):
-            results.extend(batch)
+        futures = [(pool.submit(_work, chunk), chunk) for chunk in chunks]
+        for future, chunk in futures:
+            try:
+                results.extend(future.result())
+            except BrokenProcessPool:
+                failed.extend(chunk)  # a worker died: find which file, below
+    for job in failed:
+        results.append(_isolated(job, context))
     return results
+
+
+def _isolated(job: Job, context: multiprocessing.context.BaseContext
+              ) -> tuple[Path, list[Diagnostic], str | None]:
+    """One file in a process of its own: if the analyser dies on it, that file gets
+    TSC900 and the run goes on with the others' findings."""
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            return pool.submit(_work, [job]).result()[0]
+    except BrokenProcessPool:
+        from tscrun_lint.engine import unreadable
+        return job[0], [unreadable(job[0], "the analyser crashed on this file, please "
+                                           "report it")], None

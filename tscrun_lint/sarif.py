@@ -9,6 +9,7 @@ checkout. Columns are code points, which the run declares.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,7 +39,13 @@ def _rules() -> list[dict[str, object]]:
     return out
 
 
-def sarif(diagnostics: Sequence[Diagnostic], base: Path | None = None) -> str:
+def _uri(path: str) -> str:
+    """A relative path as a URI reference: percent-encoded ("app dir/x.py" is not one)."""
+    return urllib.parse.quote(path, safe="/")
+
+
+def sarif(diagnostics: Sequence[Diagnostic], base: Path | None = None,
+          error: str | None = None) -> str:
     from tscrun import __version__
 
     rules = _rules()
@@ -47,7 +54,7 @@ def sarif(diagnostics: Sequence[Diagnostic], base: Path | None = None) -> str:
     results = []
     for d in diagnostics:
         rel = display_path(d.path, root)
-        location: dict[str, object] = {"uri": rel}
+        location: dict[str, object] = {"uri": _uri(rel)}
         if not Path(rel).is_absolute():
             location["uriBaseId"] = "%SRCROOT%"
         else:
@@ -62,16 +69,19 @@ def sarif(diagnostics: Sequence[Diagnostic], base: Path | None = None) -> str:
             "locations": [{"physicalLocation": {"artifactLocation": location,
                                                  "region": region}}],
         })
-    doc = {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "tscrun-lint", "version": __version__,
-                                "semanticVersion": __version__, "informationUri": INFO_URI,
-                                "rules": rules}},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+    run: dict[str, object] = {
+        "tool": {"driver": {"name": "tscrun-lint", "version": __version__,
+                            "semanticVersion": __version__, "informationUri": INFO_URI,
+                            "rules": rules}},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
     }
+    if error is not None:
+        # the run failed as a whole (exit 2): say so in the document, not only on stderr
+        run["invocations"] = [{
+            "executionSuccessful": False,
+            "toolExecutionNotifications": [{"level": "error", "message": {"text": error}}],
+        }]
+    doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2) + "\n"

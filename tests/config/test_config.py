@@ -258,7 +258,7 @@ def test_keys_in_pyproject_are_named_with_their_table(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("toml", "key", "message"), [
     ('project-name = 1', "project-name", "expected a string, got an integer"),
-    ('provider = "gcp"', "provider", 'expected "local" or "aws", got "gcp"'),
+    ('provider = "gcp"', "provider", 'expected "local", "redis" or "aws", got "gcp"'),
     ('provider = ["local"]', "provider", "expected a string, got an array"),
     ('region = 5', "region", "expected a string, got an integer"),
     ('source-roots = "src"', "source-roots", "expected an array of strings, got a string"),
@@ -336,7 +336,7 @@ def test_bad_regex(tmp_path: Path) -> None:
     ('[events.subscribers.mailer]\nevent = ["a.b"]', "events.subscribers.mailer.event",
      'unknown key "event"; did you mean "events"?'),
     ('colour = "blue"', "colour",
-     'unknown key "colour"; valid keys are project-name, provider, region, source-roots, events'),
+     'unknown key "colour"; valid keys are project-name, provider, region, source-roots, events, redis'),
 ])
 def test_unknown_keys_suggest_the_closest(tmp_path: Path, toml: str, key: str,
                                           message: str) -> None:

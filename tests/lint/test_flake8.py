@@ -40,19 +40,15 @@ def test_plugin_is_registered_with_its_option() -> None:
 def test_config_from_flake8_settings(tmp_path: Path,
                                      project_copy: Callable[[str], Path]) -> None:
     root = project_copy("lint_project")
-    # Move the config where discovery cannot find it; flake8's own settings name it.
-    (root / "conf").mkdir()
-    config = (root / "tscrun.toml").read_text().replace(
-        'project-name = "lint-project"', 'project-name = "lint-project"\nsource-roots = [".."]')
-    (root / "conf" / "tscrun.toml").write_text(config)
-    (root / "tscrun.toml").unlink()
-    (root / "setup.cfg").write_text("[flake8]\ntscrun-config = conf/tscrun.toml\n")
+    # Rename the config so discovery cannot find it; flake8's own settings name it.
+    (root / "tscrun.toml").rename(root / "lint-events.toml")
+    (root / "setup.cfg").write_text("[flake8]\ntscrun-config = lint-events.toml\n")
     for jobs in ("1", "2"):
         proc = run([tool("flake8"), "--select", "TSC", "--jobs", jobs, "app"], cwd=root)
         assert _flake8_lines(proc.stdout) == _cli_file_findings(), jobs
     # and from the command line, overriding a broken value in setup.cfg
     (root / "setup.cfg").write_text("[flake8]\ntscrun-config = nowhere.toml\n")
-    proc = run([tool("flake8"), "--select", "TSC", "--tscrun-config", "conf/tscrun.toml", "app"],
+    proc = run([tool("flake8"), "--select", "TSC", "--tscrun-config", "lint-events.toml", "app"],
                cwd=root)
     assert _flake8_lines(proc.stdout) == _cli_file_findings()
 

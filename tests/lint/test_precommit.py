@@ -49,6 +49,6 @@ def test_hook_checks_changed_files_and_the_whole_project_when_the_config_changes
     assert "Found 18 problems in 8 files (14 checked)." in out, out
 
     # A clean file passes.
-    proc = hook("app/payloads.py")
+    proc = hook("app/names.py")
     assert proc.returncode == 0, proc.stdout
     assert "Passed" in proc.stdout
