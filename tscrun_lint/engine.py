@@ -35,7 +35,7 @@ from libcst.metadata import (
 
 from tscrun import ConfigError
 from tscrun.diagnostics import message
-from tscrun_lint.catalog import HandlerInfo
+from tscrun_lint.catalog import Catalog, HandlerInfo
 from tscrun_lint.context import FileContext, ProjectContext
 from tscrun_lint.diagnostic import Diagnostic, Fix
 from tscrun_lint.fastpath import proves_clean
@@ -182,7 +182,8 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     scopes, qualnames = ctx_maps
     constant = project.catalog.constant if project else _no_constant
     reexported = functools.partial(is_reexported_emit, project.catalog) if project else None
-    resolver = NameResolver(scopes, qualnames, bindings, constant, reexported)
+    returns_str = functools.partial(_returns_str, project.catalog) if project else None
+    resolver = NameResolver(scopes, qualnames, bindings, constant, reexported, returns_str)
     sites = emit_sites(bindings.candidates, resolver)
     if not sites:
         return _unsilenced(diagnostics, text, lines), None
@@ -268,6 +269,12 @@ def _unsilenced(diagnostics: list[Diagnostic], text: str,
         return diagnostics
     all_lines = lines if lines is not None else split_lines(text)
     return [d for d in diagnostics if not silenced(d.code, d.line, all_lines)]
+
+
+def _returns_str(catalog: Catalog, qualname: str) -> bool:
+    from tscrun_lint.types.values import returns_plain_str
+
+    return returns_plain_str(catalog, qualname)
 
 
 def _no_constant(qualname: str) -> str | None:

@@ -40,7 +40,8 @@ from tscrun_lint.modules import (
     module_from_tree,
 )
 from tscrun_lint.judge.scalars import scalar_fits
-from tscrun_lint.types.values import BUILTIN_RESULTS, ValueTypes
+from tscrun_lint.types.builtin_results import BUILTIN_RESULTS
+from tscrun_lint.types.values import ValueTypes
 from tscrun_lint.typemodel import (
     AnyType,
     DictType,

@@ -78,10 +78,10 @@ CLEAN = {
 
         LOCAL = "user.verified"
 
-        async def run(order_id: str, user: dict[str, str], total: float) -> None:
-            await publish(USER_REGISTERED, {"id": user["id"], "name": user.get("name", ""),
+        async def run(order_id: str, user: dict[str, str], total: float, name: str) -> None:
+            await publish(USER_REGISTERED, {"id": order_id, "name": name,
                                             "email": str(user), "registeredAt": "t", "age": 3})
-            await ev.emit(ORDER_COMPLETED, {"orderId": order_id, "userId": "u", "total": total * 2,
+            await ev.emit(ORDER_COMPLETED, {"orderId": order_id, "userId": "u", "total": total,
                                             "lines": [{"sku": "a", "quantity": 1, "price": 2}]})
             await ev.emit(LOCAL, {"id": "1", "email": f"{order_id}@x", "verifiedAt": "now"})
         ''',
@@ -99,6 +99,18 @@ CLEAN = {
 }
 
 NOT_PROVEN = {
+    "a parameter of the wrong type (the judge reads its annotation too)": """
+        from tscrun import events
+
+        async def run(user_id: int) -> None:
+            await events.emit("user.verified", {"id": user_id, "email": "e", "verifiedAt": "t"})
+        """,
+    "an item or attribute: typed by the precise path only": """
+        from tscrun import events
+
+        async def run(user: dict[str, str]) -> None:
+            await events.emit("user.verified", {"id": user["id"], "email": "e", "verifiedAt": "t"})
+        """,
     "a typo": 'from tscrun import events\nevents.emit("user.verifed", {})\n',
     "a missing key": 'from tscrun import events\nevents.emit("user.verified", {"id": "1"})\n',
     "emit shadowed in one function": '''

@@ -17,7 +17,7 @@ or run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -35,7 +35,8 @@ from tscrun_lint.modules import (
     NotFound,
     Symbol,
 )
-from tscrun_lint.types.stubs import StubIndex, stub_index
+from tscrun_lint.types.builtin_results import BUILTIN_RESULTS
+from tscrun_lint.types.stubs import StubIndex, branch_truth, stub_index
 from tscrun_lint.typemodel import (
     ANY,
     NONE,
@@ -55,15 +56,6 @@ from tscrun_lint.typemodel import (
     make_union,
 )
 
-# Builtins whose result type does not depend on their arguments (as typeshed declares them;
-# kept here because they are asked for on every payload).
-BUILTIN_RESULTS = {
-    "builtins.str": "str", "builtins.repr": "str", "builtins.ascii": "str", "builtins.chr": "str",
-    "builtins.hex": "str", "builtins.oct": "str", "builtins.bin": "str", "builtins.format": "str",
-    "builtins.int": "int", "builtins.len": "int", "builtins.ord": "int", "builtins.hash": "int",
-    "builtins.float": "float", "builtins.bool": "bool", "builtins.isinstance": "bool",
-    "builtins.callable": "bool", "builtins.bytes": "bytes",
-}
 # Decorators that leave a function's declared return type as it is.
 _TRANSPARENT = frozenset({"staticmethod", "classmethod", "abstractmethod", "final", "override",
                           "deprecated", "overload", "property", "cached_property"})
@@ -125,7 +117,204 @@ def element_type(t: Type) -> Type | None:
     return None
 
 
-class ValueTypes:
+class Declarations:
+    """Declared types: annotations evaluated to the types of the values they declare
+    (a class denotes its instances), and the members of classes read from source or stubs.
+
+    Shared by both readings of a checked file: ``resolver`` resolves names written in
+    the checked file itself (each reading has its own way of knowing what they are bound to).
+    """
+
+    def __init__(self, catalog: Catalog, module: str | None,
+                 resolver: Callable[[cst.CSTNode], Resolver]) -> None:
+        self.catalog = catalog
+        self.module = module
+        self.resolver = resolver
+        self.stubs: StubIndex = stub_index(catalog.config)
+        self._classes: dict[str, _Class] = {}
+
+    # --- annotations and classes -----------------------------------------------------
+
+    def annotation(self, resolver: Resolver, expr: cst.BaseExpression,
+                   receiver: Type | None = None, depth: int = 0) -> Type | None:
+        """The type of a value declared with ``expr``; classes denote their instances."""
+        if depth > _MAX_DEPTH:
+            return None
+        text = string_value(expr)
+        if isinstance(text, str):
+            parsed = parse_expr(text)
+            return self.annotation(resolver, parsed, receiver, depth + 1) if parsed else None
+        if isinstance(expr, cst.Name) and expr.value == "None":
+            return NONE
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+            parts = [self.annotation(resolver, expr.left, receiver, depth + 1),
+                     self.annotation(resolver, expr.right, receiver, depth + 1)]
+            return make_union([p for p in parts if p is not None]) if None not in parts \
+                else None
+        if isinstance(expr, cst.Name | cst.Attribute):
+            sym = resolver(expr)
+            if isinstance(sym, External):
+                if sym.qualname == "typing.Self":
+                    return receiver
+                if sym.qualname == "typing.LiteralString":
+                    return Prim("str")
+                if sym.qualname in ("typing.NoReturn", "typing.Never"):
+                    return None
+            if isinstance(sym, DefSym) and sym.binding.kind == "class":
+                index = self.stubs if sym.module.path.suffix == ".pyi" else self.catalog.index
+                return self.class_type(sym, index)
+            return self.catalog.eval_type(resolver, expr)
+        if isinstance(expr, cst.Subscript):
+            base = resolver(expr.value)
+            args = [el.slice.value for el in expr.slice if isinstance(el.slice, cst.Index)]
+            q = base.qualname if isinstance(base, External) else ""
+            if q in ("typing.Final", "typing.ClassVar", "typing.Annotated", "typing.ReadOnly",
+                     "typing.Required", "typing.NotRequired") and args:
+                return self.annotation(resolver, args[0], receiver, depth + 1)
+            if q in ("typing.Optional", "typing.Union") and args:
+                parts = [self.annotation(resolver, a, receiver, depth + 1) for a in args]
+                if None in parts:
+                    return None
+                items = [p for p in parts if p is not None]
+                return make_union(items + [NONE] if q == "typing.Optional" else items)
+            if q in ("typing.Coroutine", "typing.Awaitable", "typing.Type", "builtins.type"):
+                return None
+            if isinstance(base, DefSym) and base.binding.kind == "class":
+                found = self.annotation(resolver, expr.value, receiver, depth + 1)
+                return found if isinstance(found, ClassType) else None  # generic TypedDicts: the catalog
+            return self.catalog.eval_type(resolver, expr)
+        return self.catalog.eval_type(resolver, expr)
+
+    def class_type(self, sym: DefSym, index: ModuleIndex) -> Type | None:
+        """A class as the type of its instances: a TypedDict, a builtin, or a ClassType."""
+        if sym.module.name == "builtins" and sym.module.path.suffix == ".pyi":
+            found = self.catalog.eval_type(lambda e: External(f"builtins.{sym.name}"),
+                                           cst.Name(sym.name))
+            return None if isinstance(found, AnyType) else found
+        td = self.catalog.typed_dict_symbol(sym)
+        if td is not None:
+            return td
+        qualname = f"{sym.module.name}.{sym.name}"
+        known = self._classes.get(qualname)
+        if known is None:
+            self._classes[qualname] = _Class(sym, index)
+        supers, builtin = self._ancestry(sym, index, 0)
+        return ClassType(qualname, sym.name, supers, builtin)
+
+    def _ancestry(self, sym: DefSym, index: ModuleIndex, depth: int
+                  ) -> tuple[frozenset[str] | None, str | None]:
+        node = sym.binding.node
+        if not isinstance(node, cst.ClassDef) or depth > 20:
+            return None, None
+        found = {f"{sym.module.name}.{sym.name}"}
+        builtin: str | None = None
+        resolver = self._module_resolver(sym.module, index)
+        for arg in node.bases:
+            if arg.keyword is not None or arg.star:
+                return None, None
+            expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+            base = resolver(expr)
+            if isinstance(base, External):
+                q = base.qualname
+                if q == "builtins.object" or q == "typing.Generic":
+                    continue
+                if q.startswith("builtins.") and q[len("builtins."):] in (*_NUMERIC, "str",
+                                                                           "bytes"):
+                    builtin = builtin or q[len("builtins."):]
+                    found.add(q)
+                    continue
+                if q.startswith("typing."):
+                    found.add(q)  # Protocol, NamedTuple, Mapping...: relations left open
+                    continue
+                return None, None
+            if not isinstance(base, DefSym) or base.binding.kind != "class":
+                return None, None
+            base_index = self.stubs if base.module.path.suffix == ".pyi" else index
+            self._classes.setdefault(f"{base.module.name}.{base.name}", _Class(base, base_index))
+            inner, inner_builtin = self._ancestry(base, base_index, depth + 1)
+            if inner is None:
+                return None, None
+            found |= inner
+            builtin = builtin or inner_builtin
+        return frozenset(found), builtin
+
+    def class_of(self, t: Type) -> ClassType | None:
+        """The class whose members a value of type ``t`` has (builtins from their stubs)."""
+        if isinstance(t, ClassType):
+            return t if t.qualname in self._classes else None
+        if isinstance(t, Prim):
+            builtins = self.stubs.special("builtins")
+            sym = self.stubs.lookup(builtins, t.name) if builtins is not None else None
+            if isinstance(sym, DefSym) and sym.binding.kind == "class":
+                qualname = f"builtins.{t.name}"
+                self._classes.setdefault(qualname, _Class(sym, self.stubs))
+                return ClassType(qualname, t.name, frozenset({qualname}), t.name)
+        return None
+
+    def members(self, cls: ClassType, attr: str, depth: int = 0
+                ) -> tuple[list[DefSym], ModuleIndex] | None:
+        """The definitions of ``attr`` in ``cls`` or the first ancestor declaring it."""
+        entry = self._classes.get(cls.qualname)
+        if entry is None or depth > 20:
+            return None
+        node = entry.sym.binding.node
+        if not isinstance(node, cst.ClassDef):
+            return None
+        found: list[DefSym] = []
+        block = node.body
+        statements = _class_statements(block.body) if isinstance(block, cst.IndentedBlock) \
+            else [cst.SimpleStatementLine([s for s in block.body
+                                           if isinstance(s, cst.BaseSmallStatement)])]
+        if statements is None:
+            return None  # members under conditions we cannot decide: not followed
+        for stmt in statements:
+            smalls: Collection[cst.CSTNode] = stmt.body if isinstance(
+                stmt, cst.SimpleStatementLine) else (stmt,)
+            for small in smalls:
+                if isinstance(small, cst.FunctionDef) and small.name.value == attr:
+                    heads = {_head(d) for d in small.decorators}
+                    if "setter" in heads or "deleter" in heads:
+                        continue
+                    found.append(DefSym(entry.sym.module, f"{entry.sym.name}.{attr}",
+                                        _binding("def", small)))
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                        and small.target.value == attr:
+                    found.append(DefSym(entry.sym.module, f"{entry.sym.name}.{attr}",
+                                        _binding("value", small.value, small.annotation.annotation)))
+                elif isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == attr
+                        for t in small.targets):
+                    found.append(DefSym(entry.sym.module, f"{entry.sym.name}.{attr}",
+                                        _binding("value", small.value)))
+        if found:
+            kinds = {f.binding.kind for f in found}
+            if len(kinds) > 1 or (kinds == {"value"} and len(found) > 1):
+                return None  # declared and assigned, or assigned twice: mypy's rules differ
+            return found, entry.index
+        resolver = self._module_resolver(entry.sym.module, entry.index)
+        for arg in node.bases:
+            expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+            base = resolver(expr)
+            if isinstance(base, DefSym) and base.binding.kind == "class":
+                base_t = self._classes.get(f"{base.module.name}.{base.name}")
+                if base_t is None:
+                    return None
+                found_base = self.members(ClassType(f"{base.module.name}.{base.name}",
+                                                    base.name), attr, depth + 1)
+                if found_base is not None:
+                    return found_base
+            elif not (isinstance(base, External) and base.qualname in (
+                    "builtins.object", "typing.Generic", "typing.Protocol")):
+                return None  # an ancestor we cannot read may declare it
+        return None
+
+    def _module_resolver(self, module: ModuleInfo, index: ModuleIndex) -> Resolver:
+        if index is self.catalog.index and module.name == self.module:
+            return self.resolver(module.tree)
+        return lambda expr: _builtin_names(index.resolve_expr(module, expr), module)
+
+
+class ValueTypes(Declarations):
     """The typer of one checked file (built by the payload judge, which supplies the
     libcst metadata readers it already has)."""
 
@@ -134,15 +323,11 @@ class ValueTypes:
                  qualname: Callable[[cst.CSTNode], str | None],
                  resolve_qualname: Callable[[str], Symbol],
                  resolver: Callable[[cst.CSTNode], Resolver]) -> None:
-        self.catalog = catalog
-        self.module = module
+        super().__init__(catalog, module, resolver)
         self.bindings = bindings
         self.scopes = scopes
         self.qualname = qualname
         self.resolve_qualname = resolve_qualname
-        self.resolver = resolver
-        self.stubs: StubIndex = stub_index(catalog.config)
-        self._classes: dict[str, _Class] = {}
         self._seen: set[int] = set()
 
     # --- expressions ---------------------------------------------------------------
@@ -218,8 +403,7 @@ class ValueTypes:
             return None
         if isinstance(single.scope, ComprehensionScope):
             return self.target_type(single, depth)
-        if name.value in self.bindings.narrowed_names(owner) and not isinstance(
-                single.scope, ClassScope):
+        if self.bindings.is_narrowed(name, owner) and not isinstance(single.scope, ClassScope):
             return None  # a condition may have narrowed it: mypy's type there is not ours
         bound = self.bindings.binding(name)
         if bound is None:
@@ -521,181 +705,49 @@ class ValueTypes:
             return make_union([truthy, right]) if truthy is not None else right
         return make_union([left, right])  # ``and``: the falsy part of left, or right
 
-    # --- annotations and classes -----------------------------------------------------
+def returns_plain_str(catalog: Catalog, qualname: str) -> bool:
+    """Is ``qualname`` a project function declared to return exactly ``str``?
 
-    def annotation(self, resolver: Resolver, expr: cst.BaseExpression,
-                   receiver: Type | None = None, depth: int = 0) -> Type | None:
-        """The type of a value declared with ``expr``; classes denote their instances."""
-        if depth > _MAX_DEPTH:
-            return None
-        text = string_value(expr)
-        if isinstance(text, str):
-            parsed = parse_expr(text)
-            return self.annotation(resolver, parsed, receiver, depth + 1) if parsed else None
-        if isinstance(expr, cst.Name) and expr.value == "None":
-            return NONE
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
-            parts = [self.annotation(resolver, expr.left, receiver, depth + 1),
-                     self.annotation(resolver, expr.right, receiver, depth + 1)]
-            return make_union([p for p in parts if p is not None]) if None not in parts \
-                else None
-        if isinstance(expr, cst.Name | cst.Attribute):
-            sym = resolver(expr)
-            if isinstance(sym, External):
-                if sym.qualname == "typing.Self":
-                    return receiver
-                if sym.qualname == "typing.LiteralString":
-                    return Prim("str")
-                if sym.qualname in ("typing.NoReturn", "typing.Never"):
-                    return None
-            if isinstance(sym, DefSym) and sym.binding.kind == "class":
-                index = self.stubs if sym.module.path.suffix == ".pyi" else self.catalog.index
-                return self.class_type(sym, index)
-            return self.catalog.eval_type(resolver, expr)
-        if isinstance(expr, cst.Subscript):
-            base = resolver(expr.value)
-            args = [el.slice.value for el in expr.slice if isinstance(el.slice, cst.Index)]
-            q = base.qualname if isinstance(base, External) else ""
-            if q in ("typing.Final", "typing.ClassVar", "typing.Annotated", "typing.ReadOnly",
-                     "typing.Required", "typing.NotRequired") and args:
-                return self.annotation(resolver, args[0], receiver, depth + 1)
-            if q in ("typing.Optional", "typing.Union") and args:
-                parts = [self.annotation(resolver, a, receiver, depth + 1) for a in args]
-                if None in parts:
-                    return None
-                items = [p for p in parts if p is not None]
-                return make_union(items + [NONE] if q == "typing.Optional" else items)
-            if q in ("typing.Coroutine", "typing.Awaitable", "typing.Type", "builtins.type"):
+    Such a call's result is a run-time name (TSC002); ``Literal[...]`` results stay
+    with mypy, and a decorated or async function is not followed.
+    """
+    sym = catalog.index.resolve_qualname(qualname)
+    if not isinstance(sym, DefSym) or sym.binding.kind != "def":
+        return False
+    fn = sym.binding.node
+    if not isinstance(fn, cst.FunctionDef) or fn.returns is None or fn.decorators or \
+            fn.asynchronous is not None:
+        return False
+    declared = catalog.eval_type(catalog.module_resolver(sym.module), fn.returns.annotation)
+    return declared == Prim("str")
+
+
+def _class_statements(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement] | None:
+    """A class body's statements, ``if sys.version_info ...`` blocks decided (stubs are
+    full of them); None when some other compound statement may define members."""
+    out: list[cst.BaseStatement] = []
+    for stmt in body:
+        if isinstance(stmt, cst.If):
+            truth = branch_truth(stmt.test)
+            if truth is None:
                 return None
-            if isinstance(base, DefSym) and base.binding.kind == "class":
-                found = self.annotation(resolver, expr.value, receiver, depth + 1)
-                return found if isinstance(found, ClassType) else None  # generic TypedDicts: the catalog
-            return self.catalog.eval_type(resolver, expr)
-        return self.catalog.eval_type(resolver, expr)
-
-    def class_type(self, sym: DefSym, index: ModuleIndex) -> Type | None:
-        """A class as the type of its instances: a TypedDict, a builtin, or a ClassType."""
-        if sym.module.name == "builtins" and sym.module.path.suffix == ".pyi":
-            found = self.catalog.eval_type(lambda e: External(f"builtins.{sym.name}"),
-                                           cst.Name(sym.name))
-            return None if isinstance(found, AnyType) else found
-        td = self.catalog.typed_dict_symbol(sym)
-        if td is not None:
-            return td
-        qualname = f"{sym.module.name}.{sym.name}"
-        known = self._classes.get(qualname)
-        if known is None:
-            self._classes[qualname] = _Class(sym, index)
-        supers, builtin = self._ancestry(sym, index, 0)
-        return ClassType(qualname, sym.name, supers, builtin)
-
-    def _ancestry(self, sym: DefSym, index: ModuleIndex, depth: int
-                  ) -> tuple[frozenset[str] | None, str | None]:
-        node = sym.binding.node
-        if not isinstance(node, cst.ClassDef) or depth > 20:
-            return None, None
-        found = {f"{sym.module.name}.{sym.name}"}
-        builtin: str | None = None
-        resolver = self._module_resolver(sym.module, index)
-        for arg in node.bases:
-            if arg.keyword is not None or arg.star:
-                return None, None
-            expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
-            base = resolver(expr)
-            if isinstance(base, External):
-                q = base.qualname
-                if q == "builtins.object" or q == "typing.Generic":
-                    continue
-                if q.startswith("builtins.") and q[len("builtins."):] in (*_NUMERIC, "str",
-                                                                           "bytes"):
-                    builtin = builtin or q[len("builtins."):]
-                    found.add(q)
-                    continue
-                if q.startswith("typing."):
-                    found.add(q)  # Protocol, NamedTuple, Mapping...: relations left open
-                    continue
-                return None, None
-            if not isinstance(base, DefSym) or base.binding.kind != "class":
-                return None, None
-            base_index = self.stubs if base.module.path.suffix == ".pyi" else index
-            self._classes.setdefault(f"{base.module.name}.{base.name}", _Class(base, base_index))
-            inner, inner_builtin = self._ancestry(base, base_index, depth + 1)
+            chosen: cst.BaseSuite | cst.If | None = stmt.body if truth else (
+                stmt.orelse if isinstance(stmt.orelse, cst.If) else
+                stmt.orelse.body if stmt.orelse is not None else None)
+            if isinstance(chosen, cst.If):
+                inner = _class_statements([chosen])
+            elif isinstance(chosen, cst.IndentedBlock):
+                inner = _class_statements(chosen.body)
+            else:
+                inner = [] if chosen is None else None
             if inner is None:
-                return None, None
-            found |= inner
-            builtin = builtin or inner_builtin
-        return frozenset(found), builtin
-
-    def class_of(self, t: Type) -> ClassType | None:
-        """The class whose members a value of type ``t`` has (builtins from their stubs)."""
-        if isinstance(t, ClassType):
-            return t if t.qualname in self._classes else None
-        if isinstance(t, Prim):
-            builtins = self.stubs.special("builtins")
-            sym = self.stubs.lookup(builtins, t.name) if builtins is not None else None
-            if isinstance(sym, DefSym) and sym.binding.kind == "class":
-                qualname = f"builtins.{t.name}"
-                self._classes.setdefault(qualname, _Class(sym, self.stubs))
-                return ClassType(qualname, t.name, frozenset({qualname}), t.name)
-        return None
-
-    def members(self, cls: ClassType, attr: str, depth: int = 0
-                ) -> tuple[list[DefSym], ModuleIndex] | None:
-        """The definitions of ``attr`` in ``cls`` or the first ancestor declaring it."""
-        entry = self._classes.get(cls.qualname)
-        if entry is None or depth > 20:
+                return None
+            out.extend(inner)
+        elif isinstance(stmt, cst.Try | cst.With | cst.For | cst.While):
             return None
-        node = entry.sym.binding.node
-        if not isinstance(node, cst.ClassDef):
-            return None
-        found: list[DefSym] = []
-        for stmt in node.body.body:
-            smalls: Collection[cst.CSTNode] = stmt.body if isinstance(
-                stmt, cst.SimpleStatementLine) else (stmt,)
-            for small in smalls:
-                if isinstance(small, cst.FunctionDef) and small.name.value == attr:
-                    heads = {_head(d) for d in small.decorators}
-                    if "setter" in heads or "deleter" in heads:
-                        continue
-                    found.append(DefSym(entry.sym.module, f"{entry.sym.name}.{attr}",
-                                        _binding("def", small)))
-                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
-                        and small.target.value == attr:
-                    found.append(DefSym(entry.sym.module, f"{entry.sym.name}.{attr}",
-                                        _binding("value", small.value, small.annotation.annotation)))
-                elif isinstance(small, cst.Assign) and any(
-                        isinstance(t.target, cst.Name) and t.target.value == attr
-                        for t in small.targets):
-                    found.append(DefSym(entry.sym.module, f"{entry.sym.name}.{attr}",
-                                        _binding("value", small.value)))
-                elif isinstance(small, cst.If | cst.Try | cst.With | cst.For | cst.While):
-                    return None  # conditional members: not followed
-        if found:
-            kinds = {f.binding.kind for f in found}
-            if len(kinds) > 1 or (kinds == {"value"} and len(found) > 1):
-                return None  # declared and assigned, or assigned twice: mypy's rules differ
-            return found, entry.index
-        resolver = self._module_resolver(entry.sym.module, entry.index)
-        for arg in node.bases:
-            expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
-            base = resolver(expr)
-            if isinstance(base, DefSym) and base.binding.kind == "class":
-                base_t = self._classes.get(f"{base.module.name}.{base.name}")
-                if base_t is None:
-                    return None
-                found_base = self.members(ClassType(f"{base.module.name}.{base.name}",
-                                                    base.name), attr, depth + 1)
-                if found_base is not None:
-                    return found_base
-            elif not (isinstance(base, External) and base.qualname in (
-                    "builtins.object", "typing.Generic", "typing.Protocol")):
-                return None  # an ancestor we cannot read may declare it
-        return None
-
-    def _module_resolver(self, module: ModuleInfo, index: ModuleIndex) -> Resolver:
-        if index is self.catalog.index and module.name == self.module:
-            return self.resolver(module.tree)
-        return lambda expr: _builtin_names(index.resolve_expr(module, expr), module)
+        else:
+            out.append(stmt)
+    return out
 
 
 def _builtin_names(sym: Symbol, module: ModuleInfo) -> Symbol:
