@@ -36,6 +36,10 @@ class ScopeFacts:
     """Names that appear where mypy may narrow them for the rest of the scope: tests of
     if/while/assert/conditional expressions and comprehension filters, match subjects,
     isinstance-like calls."""
+    narrowed_counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Name -> how many times it appears in a narrowing position."""
+    none_guards: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Name -> ``if name is None: return`` (or ``raise``) statements, nothing else in them."""
     narrowed_nodes: set[int] = dataclasses.field(default_factory=set)
     """Name nodes (by id) inside a later operand of ``and``/``or`` whose earlier operands
     mention that name: narrowed there only (``x and f(x)``)."""
@@ -99,6 +103,17 @@ class FileBindings:
     def narrowed_names(self, owner: cst.CSTNode) -> frozenset[str] | set[str]:
         """Names that appear, anywhere in ``owner``, where mypy may narrow their type."""
         return self.facts(owner).narrowed
+
+    def only_none_guarded(self, name: cst.Name, owner: cst.CSTNode) -> bool:
+        """Is every narrowing of ``name`` in ``owner`` an ``if name is None: return``?
+
+        Then wherever it is used outside those guards its type is its declared type,
+        or that type without None: the judge may take the latter, since what does not
+        fit without None does not fit with it either."""
+        facts = self.facts(owner)
+        guards = facts.none_guards.get(name.value, 0)
+        return guards > 0 and facts.narrowed_counts.get(name.value, 0) == guards and \
+            id(name) not in facts.narrowed_nodes
 
     def is_narrowed(self, name: cst.Name, owner: cst.CSTNode) -> bool:
         """May mypy have narrowed this use of ``name`` (bound in ``owner``)?"""
@@ -172,9 +187,14 @@ def _gather(owner: cst.CSTNode) -> ScopeFacts:
         if isinstance(node, cst.Name):
             if testing:
                 facts.narrowed.add(node.value)
+                facts.narrowed_counts[node.value] = facts.narrowed_counts.get(node.value, 0) + 1
             if node.value in by_operands:
                 facts.narrowed_nodes.add(id(node))
             continue
+        if isinstance(node, cst.If):
+            guarded = _none_guard(node)
+            if guarded is not None:
+                facts.none_guards[guarded] = facts.none_guards.get(guarded, 0) + 1
         if isinstance(node, cst.BooleanOperation):
             stack.append((node.left, testing, branches, by_operands))
             stack.append((node.right, testing, branches, by_operands | _names(node.left)))
@@ -219,6 +239,26 @@ def _gather(owner: cst.CSTNode) -> ScopeFacts:
                 stack.extend((v, inner, branches, by_operands) for v in value
                              if isinstance(v, cst.CSTNode))
     return facts
+
+
+def _none_guard(node: cst.If) -> str | None:
+    """The name in ``if name is None: return`` / ``raise`` (one statement, no else)."""
+    test = node.test
+    if node.orelse is not None or not isinstance(test, cst.Comparison) or \
+            len(test.comparisons) != 1 or not isinstance(test.left, cst.Name):
+        return None
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Is) or not (
+            isinstance(target.comparator, cst.Name) and target.comparator.value == "None"):
+        return None
+    body = node.body.body
+    if len(body) != 1:
+        return None
+    only = body[0]
+    smalls = only.body if isinstance(only, cst.SimpleStatementLine) else (only,)
+    if len(smalls) != 1 or not isinstance(smalls[0], cst.Return | cst.Raise):
+        return None
+    return test.left.value
 
 
 def _names(node: cst.CSTNode) -> frozenset[str]:

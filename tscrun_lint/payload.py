@@ -380,10 +380,10 @@ class _Judge:
                 pending[0:0] = list(el.value.elements)  # {**{"a": 1}} is {"a": 1}
             else:
                 entries.append(_Entry(None, el.value, el.value))
-        return self.items(node, td, entries, open_keys)
+        return self.items(node, td, entries, open_keys, display=True)
 
     def items(self, node: cst.CSTNode, td: TypedDictType, entries: list[_Entry],
-              open_keys: bool) -> Verdict:
+              open_keys: bool, display: bool = False) -> Verdict:
         """Keys and values written in a display or a keyword call, against ``td``.
 
         ``entries`` keep source order: ``key=None`` marks a ``**`` spread, whose keys
@@ -405,6 +405,13 @@ class _Judge:
                 spread_td = self.declared_typed_dict(entry.value)
                 if spread_td is None:
                     open_keys = True
+                    actual = self.types.type_of(entry.value) if display else None
+                    if isinstance(actual, DictType):
+                        # mypy: Unsupported type "dict[str, str]" for ** expansion in TypedDict
+                        verdicts.append(Verdict(Status.BAD, [Finding("TSC104", entry.value, message(
+                            "TSC104", event=self.event, actual=describe(actual),
+                            typed_dict=td.name, reason="; mypy takes ** only of a TypedDict "
+                                                       "in a TypedDict display"))]))
                 else:
                     present.update(spread_td.required_keys)
                     later = entries[i + 1:]
@@ -690,7 +697,8 @@ class _Judge:
             declared = self.call_type(expr)
             return declared if isinstance(declared, TypedDictType) else None
         if not isinstance(expr, cst.Name):
-            return None
+            found = self.types.type_of(expr)
+            return found if isinstance(found, TypedDictType) else None
         bound = self.ctx.bindings.binding(expr)
         if bound is None or bound[1] is None:
             return None

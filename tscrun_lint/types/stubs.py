@@ -85,15 +85,15 @@ class StubIndex(ModuleIndex):
         return self.get(name)
 
 
-_INSTANCES: dict[tuple[Path, str], StubIndex] = {}
+_INSTANCE: list[StubIndex] = []
 
 
 def stub_index(config: Config) -> StubIndex:
-    key = (config.path, config.digest)
-    found = _INSTANCES.get(key)
-    if found is None:
-        found = _INSTANCES[key] = StubIndex(config)
-    return found
+    """The process-wide stub index: stubs do not depend on the project (the config is
+    only what the index's constructor wants; stub lookups never read it)."""
+    if not _INSTANCE:
+        _INSTANCE.append(StubIndex(config))
+    return _INSTANCE[0]
 
 
 class _StubCollector(_Collector):

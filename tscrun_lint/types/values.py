@@ -403,9 +403,16 @@ class ValueTypes(Declarations):
             return None
         if isinstance(single.scope, ComprehensionScope):
             return self.target_type(single, depth)
+        guarded = False
         if self.bindings.is_narrowed(name, owner) and not isinstance(single.scope, ClassScope):
-            return None  # a condition may have narrowed it: mypy's type there is not ours
+            if not self.bindings.only_none_guarded(name, owner):
+                return None  # a condition may have narrowed it: mypy's type there is not ours
+            guarded = True
         bound = self.bindings.binding(name)
+        if guarded:
+            declared = self.annotation(self.resolver(bound[1]), bound[1]) \
+                if bound is not None and bound[1] is not None else None
+            return _without_none(declared) if declared is not None else None
         if bound is None:
             return self.self_type(single)
         value, annotation = bound
