@@ -77,6 +77,10 @@ class _NeedsPrecise(Exception):
     pass
 
 
+_UNDECIDED: dict[Path, tuple[str, ast.Module]] = {}
+"""The last file the cheap checks could not settle, with its ast (read again right after)."""
+
+
 def _at(path: Path, code: str, line: int, column: int, **fields: object) -> Diagnostic:
     return Diagnostic(path, line, column, line, column, code, message(code, **fields))
 
@@ -252,8 +256,6 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
 # the C stack (a crash, not an exception) somewhere past 6,000 operands; CPython's
 # own parser already refuses deeper nesting of every other kind.
 _MAX_BOOL_OPERANDS = 2_000
-_UNDECIDED: dict[Path, tuple[str, ast.Module]] = {}
-"""The last file the cheap checks could not settle, with its ast (read again right after)."""
 USE_FAST_PATH = os.environ.get("TSCRUN_LINT_FAST_PATH", "1") != "0"
 """Set TSCRUN_LINT_FAST_PATH=0 to always take the precise path (tests compare the two)."""
 _RECURSION_LIMIT = 20_000
