@@ -725,6 +725,11 @@ def _merge_fields(bases: list[TypedDictType], own: dict[str, Field]) -> dict[str
     merged: dict[str, Field] = {}
     for name, fs in sources.items():
         if name in own:
+            mine = own[name]
+            if mine.readonly and not mine.required and any(f.required for f in fs):
+                # ``c: ReadOnly[NotRequired[int]]`` over a required ``c``: mypy reports the
+                # class and keeps the item required
+                own[name] = Field(mine.type, True, True)
             continue
         primary = next((f for f in fs if not f.readonly), fs[0])
         if primary.readonly:

@@ -176,3 +176,36 @@ def test_values_typed_by_declarations(name: str, tool: str, fast: bool, tmp_path
         code, _, fragment = want.partition(" ")
         assert any(f.startswith(code) and fragment in f for f in found), (want, found)
     assert proc.returncode == (1 if expected else 0), proc.stdout + proc.stderr
+
+
+def test_readonly_item_redeclared_not_required_stays_required(tmp_path: Path) -> None:
+    """mypy keeps ``c`` required in ``B`` (and accepts a ``B`` where ``A`` is expected)."""
+    files = {"events/user_verified.py": """\
+        from typing import NotRequired, TypedDict
+
+        from typing_extensions import ReadOnly
+
+
+        class Base(TypedDict):
+            c: ReadOnly[int]
+
+
+        class UserVerifiedEvent(Base):
+            id: str
+
+
+        class Other(Base):
+            id: str
+            c: ReadOnly[NotRequired[int]]
+        """}
+    source = textwrap.dedent("""\
+        from events.user_verified import Other
+        from tscrun import events
+
+
+        async def run(other: Other) -> None:
+            await events.emit("user.verified", other)
+        """)
+    example_project.write(tmp_path, source, files=files)
+    proc = _run("tscrun-lint", tmp_path, fast=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
