@@ -95,6 +95,19 @@ def _without_none(t: Type) -> Type | None:
     return t
 
 
+_FALSY: dict[str, Type] = {"str": LiteralType(("",)), "bytes": LiteralType((b"",)),
+                           "int": LiteralType((0,)), "bool": LiteralType((False,))}
+
+
+def _falsy(t: Type) -> Type:
+    """What of a value of type ``t`` can be false, as mypy narrows it (``Literal[0]``...)."""
+    if isinstance(t, UnionType):
+        return make_union([_falsy(i) for i in t.items])
+    if isinstance(t, Prim):
+        return _FALSY.get(t.name, t)
+    return t
+
+
 def _simple(t: Type) -> bool:
     """Builtin scalars, None and unions of them: what ``or``/``and`` are computed on."""
     if isinstance(t, UnionType):
@@ -710,7 +723,7 @@ class ValueTypes(Declarations):
         if isinstance(expr.operator, cst.Or):
             truthy = _without_none(left)  # what of ``left`` can be true
             return make_union([truthy, right]) if truthy is not None else right
-        return make_union([left, right])  # ``and``: the falsy part of left, or right
+        return make_union([_falsy(left), right])  # ``and``: the falsy part of left, or right
 
 def returns_plain_str(catalog: Catalog, qualname: str) -> bool:
     """Is ``qualname`` a project function declared to return exactly ``str``?
