@@ -131,7 +131,10 @@ _COMPARE: dict[type, Callable[[object, object], bool]] = {
 
 
 def branch_truth(test: cst.BaseExpression) -> bool | None:
-    """``sys.version_info >= (3, 12)``, ``sys.platform == "win32"``, their ``not``/and/or."""
+    """``sys.version_info >= (3, 12)``, ``sys.platform == "win32"``, ``TYPE_CHECKING``
+    (true for a type checker), their ``not``/and/or."""
+    if _dotted(test).rpartition(".")[2] == "TYPE_CHECKING":
+        return True
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         inner = branch_truth(test.expression)
         return None if inner is None else not inner
