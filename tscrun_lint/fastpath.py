@@ -37,7 +37,15 @@ from tscrun_lint import fullnames
 from tscrun_lint.context import ProjectContext
 from tscrun_lint.reexports import is_reexported_emit
 from tscrun_lint.judge.scalars import Scalar, scalar_fits
-from tscrun_lint.typemodel import AnyType, ListType, Prim, Type, TypedDictType, is_subtype
+from tscrun_lint.typemodel import (
+    AnyType,
+    DictType,
+    ListType,
+    Prim,
+    Type,
+    TypedDictType,
+    is_subtype,
+)
 
 if TYPE_CHECKING:  # libcst (and the declarations reader) only once an annotation is read
     from tscrun_lint.types.values import Declarations
@@ -446,11 +454,27 @@ def _value_quiet(v: ast.expr, t: Type, scope: ast.AST | None, m: _Module) -> boo
 
 
 def _declared(v: ast.expr, scope: ast.AST | None, m: _Module) -> Type | None:
-    """The type of a parameter (annotated, bound once in its function) or of a call of a
-    builtin whose result type is fixed; None for anything else."""
-    if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id not in m.binders:
-        name = BUILTIN_RESULTS.get(f"builtins.{v.func.id}")
-        return Prim(name) if name is not None else None
+    """The type of a parameter (annotated, bound once in its function), of an item of
+    one (``data["name"]`` of a dict or TypedDict), of a call of a builtin whose result
+    type is fixed or of a plain function defined once in this module; None otherwise."""
+    if isinstance(v, ast.Call) and isinstance(v.func, ast.Name):
+        if v.func.id not in m.binders:
+            name = BUILTIN_RESULTS.get(f"builtins.{v.func.id}")
+            return Prim(name) if name is not None else None
+        fn = m.once(v.func.id)
+        if isinstance(fn, ast.FunctionDef) and fn in m.tree.body and fn.returns is not None \
+                and not fn.decorator_list:
+            return m.annotation(fn.returns)
+        return None
+    if isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Constant) and \
+            isinstance(v.slice.value, str):
+        container = _declared(v.value, scope, m)
+        if isinstance(container, DictType):
+            return container.value
+        if isinstance(container, TypedDictType):
+            field = container.fields.get(v.slice.value)
+            return field.type if field is not None else None
+        return None
     if not isinstance(v, ast.Name) or not isinstance(scope, _FUNCTIONS):
         return None
     local = m.index.local(v.id, scope)

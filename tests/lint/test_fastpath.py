@@ -98,6 +98,19 @@ CLEAN = {
         ''',
 }
 
+CLEAN["items of parameters and calls of this module's functions"] = '''
+        from datetime import datetime, timezone
+
+        from tscrun import events
+
+        def _now() -> str:
+            return datetime.now(timezone.utc).isoformat()
+
+        async def run(user: dict[str, str]) -> None:
+            await events.emit("user.verified", {"id": user["id"], "email": user["email"],
+                                                "verifiedAt": _now()})
+        '''
+
 NOT_PROVEN = {
     "a parameter of the wrong type (the judge reads its annotation too)": """
         from tscrun import events
@@ -105,10 +118,16 @@ NOT_PROVEN = {
         async def run(user_id: int) -> None:
             await events.emit("user.verified", {"id": user_id, "email": "e", "verifiedAt": "t"})
         """,
-    "an item or attribute: typed by the precise path only": """
+    "an attribute: typed by the precise path only": """
         from tscrun import events
 
-        async def run(user: dict[str, str]) -> None:
+        async def run(user: object) -> None:
+            await events.emit("user.verified", {"id": user.id, "email": "e", "verifiedAt": "t"})
+        """,
+    "an item of the wrong type": """
+        from tscrun import events
+
+        async def run(user: dict[str, int]) -> None:
             await events.emit("user.verified", {"id": user["id"], "email": "e", "verifiedAt": "t"})
         """,
     "a typo": 'from tscrun import events\nevents.emit("user.verifed", {})\n',
