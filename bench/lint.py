@@ -249,9 +249,18 @@ def build_large(real: Path) -> Path:
     (root / "events" / "__init__.py").write_text("")
     for name, text in TYPES.items():
         (root / "events" / f"{name}.py").write_text(text)
-    largest = max(real.rglob("*.py"), key=lambda p: p.stat().st_size)
+    candidates = list(real.rglob("*.py"))
+    try:  # mypy's type checker (10,000+ lines) when the dev extra put mypy there
+        import mypy.checker
+
+        candidates.append(Path(mypy.checker.__file__))
+    except ImportError:
+        pass
+    largest = max(candidates, key=lambda p: p.read_bytes().count(b"\n"))
     (root / "large.py").write_text(largest.read_text(encoding="utf-8") + LARGE_EMIT,
                                    encoding="utf-8")
+    count = largest.read_bytes().count(b"\n")
+    (root / "SOURCE").write_text(f"{largest.parent.name}/{largest.name}, {count:,} lines\n")
     return root
 
 
@@ -310,8 +319,9 @@ def plain_flake8() -> str:
     return str(exe)
 
 
-def peak(argv: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds and peak memory (MB, largest process) of one run."""
+def peak(argv: list[str], cwd: Path) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds, peak memory (MB, largest process) and TSC diagnostics
+    of one run."""
     probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
              "p = subprocess.run(sys.argv[1:], capture_output=True); "
              "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
@@ -319,7 +329,7 @@ def peak(argv: list[str], cwd: Path) -> tuple[float, float, int]:
              "p.stdout.count(b': TSC'))")
     out = subprocess.run([sys.executable, "-c", probe, *argv], cwd=cwd, capture_output=True,
                          text=True, check=True).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2]) // 1024
+    return float(out[0]), float(out[1]), int(out[2]) // 1024, int(out[3])
 
 
 # --- measuring -------------------------------------------------------------------------
@@ -418,7 +428,9 @@ def main() -> int:
         max(1, runs // 2), "TSCRUN_LINT_FAST_PATH=0: libcst metadata on every file")
     large = build_large(real)
     huge = build_huge()
-    row("large module (one faulty emit at its end): `tscrun-lint`", "`flake8 --select F`",
+    source = (large / "SOURCE").read_text().strip()
+    row(f"large module ({source}, one faulty emit at its end): `tscrun-lint`",
+        "`flake8 --select F`",
         ([lint, "large.py"], large, None), f8("F", large, "large.py"), "<= 1x", False, runs,
         found)
     row("real code + the large module: `tscrun-lint`", "`ruff check --select F`",
