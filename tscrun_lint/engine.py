@@ -38,10 +38,15 @@ from tscrun.diagnostics import message
 from tscrun_lint.catalog import Catalog, HandlerInfo
 from tscrun_lint.context import FileContext, ProjectContext
 from tscrun_lint.diagnostic import Diagnostic, Fix
-from tscrun_lint.fastpath import proves_clean
+from tscrun_lint.fastpath import calls_and_imports, proves_clean
 from tscrun_lint.noqa import silenced
 from tscrun_lint.qualnames import LazyQualifiedNames
-from tscrun_lint.reading.emit_slice import Slice, emit_candidates, emit_slice
+from tscrun_lint.reading.emit_slice import (
+    Slice,
+    all_calls_and_imports,
+    emit_candidates,
+    emit_slice,
+)
 from tscrun_lint.rules import RULES, Report, Rule
 from tscrun_lint.selection import Selector, select_all
 from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
@@ -183,7 +188,8 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
         # Cost follows the emit sites: libcst reads only what the emit calls depend on.
         project_words = reexporter_words(state.config) if isinstance(state, ProjectContext) \
             else ()
-        candidates = emit_candidates(tree, project_words)
+        found = calls_and_imports(tree) or all_calls_and_imports(tree)
+        candidates = emit_candidates(*found, project_words)
         if candidates is not None:
             if not candidates:
                 return _unsilenced(diagnostics, text, lines), None

@@ -153,6 +153,32 @@ def _index(tree: ast.Module) -> _Index | None:
     return index
 
 
+_LAST: list[tuple[ast.Module, _Index | None]] = []
+
+
+def module_index(tree: ast.Module) -> _Index | None:
+    """The one walk over ``tree`` (kept for the tree last asked about: the slice for the
+    precise path reads its calls and imports instead of walking the module again)."""
+    if _LAST and _LAST[0][0] is tree:
+        return _LAST[0][1]
+    index = _index(tree)
+    _LAST[:] = [(tree, index)]
+    return index
+
+
+def calls_and_imports(tree: ast.Module) -> tuple[list[ast.Call], list[ast.stmt]] | None:
+    """Every call and every import statement of the module (None: syntax left to libcst)."""
+    index = module_index(tree)
+    if index is None:
+        return None
+    imports: dict[int, ast.stmt] = {}
+    for nodes in index.binders.values():
+        for node in nodes:
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                imports[id(node)] = node
+    return [c for c, _scope in index.calls], list(imports.values())
+
+
 class _Module:
     def __init__(self, tree: ast.Module, project: ProjectContext, module: str | None,
                  is_package: bool, index: _Index) -> None:
@@ -314,7 +340,7 @@ def proves_clean(tree: ast.Module, project: ProjectContext, module: str | None,
     """True only if the precise path would certainly report nothing for this module."""
     if module is not None and (module == "tscrun" or module.startswith("tscrun.")):
         return False  # tscrun's own package reaches emit through relative imports
-    index = _index(tree)
+    index = module_index(tree)
     if index is None or "*" in index.binders:
         return False
     binders = index.binders

@@ -113,7 +113,7 @@ def test_the_slice_is_what_libcst_reads_for_a_large_module(root: Path) -> None:
     """One emit at the end of a long module: the precise reading gets a few lines only."""
     import ast
 
-    from tscrun_lint.reading.emit_slice import emit_candidates, emit_slice
+    from tscrun_lint.reading.emit_slice import all_calls_and_imports, emit_candidates, emit_slice
     from tscrun_lint.source import split_lines
 
     filler = "".join(f"def f{i}(x: int) -> int:\n    y = x + {i}\n    return y\n\n\n"
@@ -122,7 +122,7 @@ def test_the_slice_is_what_libcst_reads_for_a_large_module(root: Path) -> None:
         "async def last(v: int) -> None:\n"
         '    await events.emit("user.registered", {"id": v})\n')
     tree = ast.parse(text)
-    calls = emit_candidates(tree, ())
+    calls = emit_candidates(*all_calls_and_imports(tree), ())
     assert calls is not None and len(calls) == 1
     sliced = emit_slice(tree, calls, split_lines(text))
     assert len(sliced.origin) < 60

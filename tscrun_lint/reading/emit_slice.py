@@ -35,16 +35,14 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
-def emit_candidates(tree: ast.Module, reexporters: Collection[str]) -> list[ast.Call] | None:
+def emit_candidates(calls: Iterable[ast.Call], imports: Iterable[ast.stmt],
+                    reexporters: Collection[str]) -> list[ast.Call] | None:
     """Calls whose callee starts with a name imported from tscrun, a relative import or a
     project module that re-exports tscrun (what ``sites.Bindings.candidates`` keeps).
     None when a ``*`` import makes every call a candidate."""
     imported: set[str] = set()
-    calls: list[ast.Call] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            calls.append(node)
-        elif isinstance(node, ast.Import):
+    for node in imports:
+        if isinstance(node, ast.Import):
             for alias in node.names:
                 if _ours(alias.name, 0, reexporters):
                     imported.add(alias.asname or alias.name.partition(".")[0])
@@ -55,6 +53,18 @@ def emit_candidates(tree: ast.Module, reexporters: Collection[str]) -> list[ast.
                     return None
                 imported.add(alias.asname or alias.name)
     return [c for c in calls if _root(c.func) in imported]
+
+
+def all_calls_and_imports(tree: ast.Module) -> tuple[list[ast.Call], list[ast.stmt]]:
+    """Every call and import statement, by walking ``tree`` (when no index is at hand)."""
+    calls: list[ast.Call] = []
+    imports: list[ast.stmt] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            imports.append(node)
+    return calls, imports
 
 
 def _ours(module: str, level: int, reexporters: Collection[str]) -> bool:
@@ -281,4 +291,4 @@ def emit_slice(tree: ast.Module, calls: Sequence[ast.Call], lines: Sequence[str]
     return plan.text()
 
 
-__all__ = ["Slice", "emit_candidates", "emit_slice"]
+__all__ = ["Slice", "all_calls_and_imports", "emit_candidates", "emit_slice"]
