@@ -406,7 +406,8 @@ class _Judge:
                 if spread_td is None:
                     open_keys = True
                     actual = self.types.type_of(entry.value) if display else None
-                    if isinstance(actual, DictType):
+                    if isinstance(actual, DictType) and not isinstance(actual.value, AnyType):
+                        # (the model cannot tell ``object`` from ``Any``: it names neither)
                         # mypy: Unsupported type "dict[str, str]" for ** expansion in TypedDict
                         verdicts.append(Verdict(Status.BAD, [Finding("TSC104", entry.value, message(
                             "TSC104", event=self.event, actual=describe(actual),
