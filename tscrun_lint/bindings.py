@@ -33,9 +33,16 @@ class ScopeFacts:
     mutated: set[str] = dataclasses.field(default_factory=set)
     """Names changed in place: ``x[k] = v``, ``del x[k]``, ``x |= ...``, ``x.update(...)``."""
     narrowed: set[str] = dataclasses.field(default_factory=set)
-    """Names that appear where mypy may narrow them: tests of if/while/assert/conditional
-    expressions and comprehension filters, and/or/not, comparisons, match subjects,
+    """Names that appear where mypy may narrow them for the rest of the scope: tests of
+    if/while/assert/conditional expressions and comprehension filters, match subjects,
     isinstance-like calls."""
+    narrowed_counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Name -> how many times it appears in a narrowing position."""
+    none_guards: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Name -> ``if name is None: return`` (or ``raise``) statements, nothing else in them."""
+    narrowed_nodes: set[int] = dataclasses.field(default_factory=set)
+    """Name nodes (by id) inside a later operand of ``and``/``or`` whose earlier operands
+    mention that name: narrowed there only (``x and f(x)``)."""
     tests: dict[str, set[cst.CSTNode]] = dataclasses.field(default_factory=dict)
     """Name -> the test nodes of ``x if name else y`` expressions."""
     nested: dict[str, set[cst.CSTNode]] = dataclasses.field(default_factory=dict)
@@ -97,6 +104,22 @@ class FileBindings:
         """Names that appear, anywhere in ``owner``, where mypy may narrow their type."""
         return self.facts(owner).narrowed
 
+    def only_none_guarded(self, name: cst.Name, owner: cst.CSTNode) -> bool:
+        """Is every narrowing of ``name`` in ``owner`` an ``if name is None: return``?
+
+        Then wherever it is used outside those guards its type is its declared type,
+        or that type without None: the judge may take the latter, since what does not
+        fit without None does not fit with it either."""
+        facts = self.facts(owner)
+        guards = facts.none_guards.get(name.value, 0)
+        return guards > 0 and facts.narrowed_counts.get(name.value, 0) == guards and \
+            id(name) not in facts.narrowed_nodes
+
+    def is_narrowed(self, name: cst.Name, owner: cst.CSTNode) -> bool:
+        """May mypy have narrowed this use of ``name`` (bound in ``owner``)?"""
+        facts = self.facts(owner)
+        return name.value in facts.narrowed or id(name) in facts.narrowed_nodes
+
     def conditionals(self, owner: cst.CSTNode, name: str
                      ) -> tuple[set[cst.CSTNode], set[cst.CSTNode]]:
         """In ``owner``: the test nodes of ``x if name else y`` expressions, and every
@@ -154,14 +177,27 @@ def _gather(owner: cst.CSTNode) -> ScopeFacts:
     each node as it goes and costs several times more.
     """
     facts = ScopeFacts()
-    # (node, inside a narrowing position, names of enclosing ``.. if name else ..`` branches)
-    stack: list[tuple[cst.CSTNode, bool, tuple[str, ...]]] = [(owner, False, ())]
+    # (node, inside a narrowing position, names of enclosing ``.. if name else ..`` branches,
+    # names narrowed by the earlier operands of an enclosing and/or)
+    Item = tuple[cst.CSTNode, bool, tuple[str, ...], frozenset[str]]
+    stack: list[Item] = [(owner, False, (), frozenset())]
     while stack:
-        node, testing, branches = stack.pop()
+        node, testing, branches, by_operands = stack.pop()
         kind = type(node)
         if isinstance(node, cst.Name):
             if testing:
                 facts.narrowed.add(node.value)
+                facts.narrowed_counts[node.value] = facts.narrowed_counts.get(node.value, 0) + 1
+            if node.value in by_operands:
+                facts.narrowed_nodes.add(id(node))
+            continue
+        if isinstance(node, cst.If):
+            guarded = _none_guard(node)
+            if guarded is not None:
+                facts.none_guards[guarded] = facts.none_guards.get(guarded, 0) + 1
+        if isinstance(node, cst.BooleanOperation):
+            stack.append((node.left, testing, branches, by_operands))
+            stack.append((node.right, testing, branches, by_operands | _names(node.left)))
             continue
         if isinstance(node, cst.Assign):
             for t in node.targets:
@@ -184,27 +220,58 @@ def _gather(owner: cst.CSTNode) -> ScopeFacts:
                 facts.mutated.add(f.value.value)
             if isinstance(f, cst.Name) and f.value in _NARROWING_CALLS:
                 testing = True
-        elif isinstance(node, cst.BooleanOperation | cst.Comparison) or (
-                isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not)):
-            testing = True
         elif isinstance(node, cst.IfExp):
             for name in branches:
                 facts.nested.setdefault(name, set()).add(node)
             test = node.test.value if isinstance(node.test, cst.Name) else ""
             if test:
                 facts.tests.setdefault(test, set()).add(node.test)
-            stack.append((node.test, True, branches))
-            stack.append((node.body, testing, (*branches, test)))
-            stack.append((node.orelse, testing, (*branches, test)))
+            stack.append((node.test, True, branches, by_operands))
+            stack.append((node.body, testing, (*branches, test), by_operands))
+            stack.append((node.orelse, testing, (*branches, test), by_operands))
             continue
         for name in _fields(node):
             value = getattr(node, name)
             inner = testing or (kind, name) in _TEST_FIELDS
             if isinstance(value, cst.CSTNode):
-                stack.append((value, inner, branches))
+                stack.append((value, inner, branches, by_operands))
             elif isinstance(value, list | tuple):
-                stack.extend((v, inner, branches) for v in value if isinstance(v, cst.CSTNode))
+                stack.extend((v, inner, branches, by_operands) for v in value
+                             if isinstance(v, cst.CSTNode))
     return facts
+
+
+def _none_guard(node: cst.If) -> str | None:
+    """The name in ``if name is None: return`` / ``raise`` (one statement, no else)."""
+    test = node.test
+    if node.orelse is not None or not isinstance(test, cst.Comparison) or \
+            len(test.comparisons) != 1 or not isinstance(test.left, cst.Name):
+        return None
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Is) or not (
+            isinstance(target.comparator, cst.Name) and target.comparator.value == "None"):
+        return None
+    body = node.body.body
+    if len(body) != 1:
+        return None
+    only = body[0]
+    smalls = only.body if isinstance(only, cst.SimpleStatementLine) else (only,)
+    if len(smalls) != 1 or not isinstance(smalls[0], cst.Return | cst.Raise):
+        return None
+    return test.left.value
+
+
+def _names(node: cst.CSTNode) -> frozenset[str]:
+    """Every name read in an expression (what an and/or operand may narrow)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+            continue
+        stack.extend(current.children)
+    return frozenset(found)
 
 
 def _changed(facts: ScopeFacts, target: cst.BaseExpression) -> None:

@@ -148,6 +148,7 @@ class Catalog:
         self._payloads: dict[str, TypedDictType | Missing | None] = {}
         self._by_qualname: dict[str, TypedDictType | None] = {}
         self._constants: dict[str, str | None] = {}
+        self._specialized: dict[str, TypedDictType] = {}
 
     @classmethod
     def for_config(cls, config: Config) -> Catalog:
@@ -177,6 +178,7 @@ class Catalog:
             self._payloads.clear()
             self._by_qualname.clear()
             self._constants.clear()
+            self._specialized.clear()
 
     # --- public queries ----------------------------------------------------------
 
@@ -410,7 +412,10 @@ class Catalog:
         if isinstance(value, cst.Name | cst.Attribute):
             return self._typed_dict_of(resolver(value), what, depth + 1)
         if isinstance(value, cst.Subscript):  # an alias of a generic TypedDict
-            return self._typed_dict_of(resolver(value.value), what, depth + 1)
+            generic = self._typed_dict_of(resolver(value.value), what, depth + 1)
+            if isinstance(generic, TypedDictType):
+                return self.specialize(resolver(value.value), value, resolver) or generic
+            return generic
         if isinstance(value, cst.SimpleString | cst.ConcatenatedString | cst.Integer | cst.Float
                       | cst.List | cst.Dict | cst.Tuple | cst.Set):
             return Missing(f"{what} is not a TypedDict")
@@ -556,6 +561,78 @@ class Catalog:
             expr = first.value
         return Field(self.eval_type(resolver, expr), required, readonly)
 
+    # --- generic TypedDicts ----------------------------------------------------------
+
+    def specialize(self, sym: Symbol, expr: cst.Subscript, resolver: Resolver
+                   ) -> TypedDictType | None:
+        """``Envelope[int]`` for ``class Envelope(TypedDict, Generic[T])``: its own fields
+        with the arguments put in place of the type variables, as mypy does. None when the
+        class is not a generic TypedDict read from source, or its parameters are unclear."""
+        if not isinstance(sym, DefSym) or sym.binding.kind != "class":
+            return None
+        node = sym.binding.node
+        assert isinstance(node, cst.ClassDef)
+        td = self._typed_dict_of(sym, "")
+        if not isinstance(td, TypedDictType):
+            return None
+        args = [el.slice.value for el in expr.slice if isinstance(el.slice, cst.Index)]
+        if len(args) == 1 and isinstance(args[0], cst.Tuple):
+            args = [e.value for e in args[0].elements]
+        own_resolver = self.module_resolver(sym.module)
+        params = self._type_parameters(node, own_resolver)
+        if params is None or len(params) != len(args):
+            return None
+        key = f"{td.qualname}[{', '.join(cst.Module([]).code_for_node(a) for a in args)}]"
+        cached = self._specialized.get(key)
+        if cached is not None:
+            return cached
+        # Names in the arguments resolve where the arguments are written; the rest where
+        # the class is. The arguments' own nodes are put into the tree as they are.
+        from_args: set[int] = set()
+        for a in args:
+            stack: list[cst.CSTNode] = [a]
+            while stack:
+                current = stack.pop()
+                from_args.add(id(current))
+                stack.extend(current.children)
+
+        def mixed(e: cst.BaseExpression) -> Symbol:
+            return resolver(e) if id(e) in from_args else own_resolver(e)
+
+        substitute = _Substitute(own_resolver, dict(zip(params, args)))
+        fields: dict[str, Field] = {}
+        line, _col = sym.module.position(node.name)
+        name = f"{td.name}[{', '.join(cst.Module([]).code_for_node(a) for a in args)}]"
+        result = TypedDictType(key, name, MappingProxyType(fields), td.path, line, td.closed)
+        self._specialized[key] = result
+        own = set()
+        for stmt in node.body.body:
+            smalls = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else (
+                [stmt] if isinstance(stmt, cst.BaseSmallStatement) else [])
+            for small in smalls:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    own.add(small.target.value)
+                    annotation = small.annotation.annotation.visit(substitute)
+                    assert isinstance(annotation, cst.BaseExpression)
+                    declared = td.fields[small.target.value]
+                    f = self._field(mixed, annotation, declared.required)
+                    fields[small.target.value] = Field(f.type, declared.required,
+                                                       declared.readonly)
+        for key_name, f in td.fields.items():
+            if key_name not in own:
+                fields[key_name] = f  # from a base: not generic here
+        return result
+
+    def _type_parameters(self, node: cst.ClassDef, resolver: Resolver) -> list[Symbol] | None:
+        """The type variables of a generic class, in order: ``Generic[...]``'s if given."""
+        for arg in node.bases:
+            if isinstance(arg.value, cst.Subscript) and resolver(arg.value.value) == External(
+                    "typing.Generic"):
+                found = [resolver(el.slice.value) for el in arg.value.slice
+                         if isinstance(el.slice, cst.Index)]
+                return found if all(isinstance(f, DefSym) for f in found) else None
+        return None
+
     # --- type expressions -----------------------------------------------------------
 
     def eval_type(self, resolver: Resolver, expr: cst.BaseExpression, depth: int = 0) -> Type:
@@ -629,7 +706,9 @@ class Catalog:
         if not isinstance(base, External):
             if isinstance(base, DefSym):
                 td = self._symbol_type(base, depth + 1)
-                return td if isinstance(td, TypedDictType) else ANY  # generic TypedDict
+                if not isinstance(td, TypedDictType):
+                    return ANY
+                return self.specialize(base, expr, resolver) or td  # a generic TypedDict
             return ANY
         q = base.qualname
 
@@ -687,6 +766,19 @@ class Catalog:
         return make_union(items + others) if items or others else ANY
 
 
+class _Substitute(cst.CSTTransformer):
+    """Puts type arguments in place of a generic TypedDict's type variables."""
+
+    def __init__(self, resolver: Resolver, params: dict[Symbol, cst.BaseExpression]) -> None:
+        self.resolver = resolver
+        self.params = params
+
+    def leave_Name(self, original_node: cst.Name,
+                   updated_node: cst.Name) -> cst.BaseExpression:
+        sym = self.resolver(original_node)
+        return self.params.get(sym, updated_node) if sym is not None else updated_node
+
+
 def _merge_fields(bases: list[TypedDictType], own: dict[str, Field]) -> dict[str, Field]:
     """Fields of a TypedDict class from its bases and its body, as mypy merges them.
 
@@ -701,6 +793,11 @@ def _merge_fields(bases: list[TypedDictType], own: dict[str, Field]) -> dict[str
     merged: dict[str, Field] = {}
     for name, fs in sources.items():
         if name in own:
+            mine = own[name]
+            if mine.readonly and not mine.required and any(f.required for f in fs):
+                # ``c: ReadOnly[NotRequired[int]]`` over a required ``c``: mypy reports the
+                # class and keeps the item required
+                own[name] = Field(mine.type, True, True)
             continue
         primary = next((f for f in fs if not f.readonly), fs[0])
         if primary.readonly:

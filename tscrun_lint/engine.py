@@ -35,12 +35,18 @@ from libcst.metadata import (
 
 from tscrun import ConfigError
 from tscrun.diagnostics import message
-from tscrun_lint.catalog import HandlerInfo
+from tscrun_lint.catalog import Catalog, HandlerInfo
 from tscrun_lint.context import FileContext, ProjectContext
 from tscrun_lint.diagnostic import Diagnostic, Fix
-from tscrun_lint.fastpath import proves_clean
+from tscrun_lint.fastpath import calls_and_imports, proves_clean
 from tscrun_lint.noqa import silenced
 from tscrun_lint.qualnames import LazyQualifiedNames
+from tscrun_lint.reading.emit_slice import (
+    Slice,
+    all_calls_and_imports,
+    emit_candidates,
+    emit_slice,
+)
 from tscrun_lint.rules import RULES, Report, Rule
 from tscrun_lint.selection import Selector, select_all
 from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
@@ -83,6 +89,10 @@ class FileResult:
 
 class _NeedsPrecise(Exception):
     pass
+
+
+_UNDECIDED: dict[Path, tuple[str, ast.Module]] = {}
+"""The last file the cheap checks could not settle, with its ast (read again right after)."""
 
 
 def _at(path: Path, code: str, line: int, column: int, **fields: object) -> Diagnostic:
@@ -150,22 +160,50 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
         diagnostics.extend(check_handlers(path, state, selection))
     if not may_emit(text, state.config if isinstance(state, ProjectContext) else None):
         return _unsilenced(diagnostics, text, lines), None
-    problem, tree = _unparsable(path, text, tree)
-    if problem is not None:
-        diagnostics.append(problem)
-        return diagnostics, None
-    if USE_FAST_PATH and tree is not None and isinstance(state, ProjectContext):
-        try:
-            clean = proves_clean(tree, state, state.config.module_for_file(path),
-                                 path.stem == "__init__")
-        except RecursionError:
-            clean = False
-        if clean:
-            return _unsilenced(diagnostics, text, lines), None
+    undecided = _UNDECIDED.get(path)
+    if undecided is not None and undecided[0] is text:
+        # The cheap checks already ran on this very text (precise=False, then the
+        # runner asks again for the precise path in the same process).
+        tree = undecided[1]
+    else:
+        problem, tree = _unparsable(path, text, tree)
+        if problem is not None:
+            diagnostics.append(problem)
+            return diagnostics, None
+        if USE_FAST_PATH and tree is not None and isinstance(state, ProjectContext):
+            try:
+                clean = proves_clean(tree, state, state.config.module_for_file(path),
+                                     path.stem == "__init__")
+            except RecursionError:
+                clean = False
+            if clean:
+                return _unsilenced(diagnostics, text, lines), None
+    _UNDECIDED.clear()
     if not precise:
+        if tree is not None:
+            _UNDECIDED[path] = (text, tree)
         raise _NeedsPrecise
+    parse_text = text
+    sliced: Slice | None = None
+    if USE_FAST_PATH and not fix and tree is not None:
+        # Cost follows the emit sites: libcst reads only what the emit calls depend on.
+        project_words = reexporter_words(state.config) if isinstance(state, ProjectContext) \
+            else ()
+        found = calls_and_imports(tree) or all_calls_and_imports(tree)
+        candidates = emit_candidates(*found, project_words)
+        if candidates is not None:
+            if not candidates:
+                return _unsilenced(diagnostics, text, lines), None
+            sliced = emit_slice(tree, candidates, split_lines(text))
+            parse_text = sliced.text
     try:
-        module = cst.parse_module(text)
+        try:
+            module = cst.parse_module(parse_text)
+        except cst.ParserSyntaxError:
+            if sliced is None:
+                raise
+            sliced = None  # say where in the whole file libcst stops
+            module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         diagnostics.append(unreadable(path, f"libcst cannot parse it: {exc.message}",
                                       exc.raw_line, exc.raw_column + 1))
@@ -183,7 +221,8 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     scopes, qualnames = ctx_maps
     constant = project.catalog.constant if project else _no_constant
     reexported = functools.partial(is_reexported_emit, project.catalog) if project else None
-    resolver = NameResolver(scopes, qualnames, bindings, constant, reexported)
+    returns_str = functools.partial(_returns_str, project.catalog) if project else None
+    resolver = NameResolver(scopes, qualnames, bindings, constant, reexported, returns_str)
     sites = emit_sites(bindings.candidates, resolver)
     if not sites:
         return _unsilenced(diagnostics, text, lines), None
@@ -202,6 +241,9 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     for report in reports:
         pos: CodeRange = positions[report.node]
         line, column = pos.start.line, pos.start.column + 1
+        end_line = pos.end.line
+        if sliced is not None:
+            line, end_line = sliced.line(line), sliced.line(end_line)
         if silenced(report.code, line, all_lines) or not selection(report.code):
             continue
         fix_obj = None
@@ -210,7 +252,7 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
             fix_obj = Fix(new_text, f"replace with {new_text}")
             if fix:
                 replacements[report.node] = report.replacement
-        diagnostics.append(Diagnostic(path, line, column, pos.end.line, pos.end.column + 1,
+        diagnostics.append(Diagnostic(path, line, column, end_line, pos.end.column + 1,
                                       report.code, report.message, fix_obj))
     diagnostics = _unsilenced(diagnostics, text, all_lines)
     fixed = module.visit(_Replace(replacements)).code if replacements else None
@@ -283,6 +325,12 @@ def _unsilenced(diagnostics: list[Diagnostic], text: str,
         return diagnostics
     all_lines = lines if lines is not None else split_lines(text)
     return [d for d in diagnostics if not silenced(d.code, d.line, all_lines)]
+
+
+def _returns_str(catalog: Catalog, qualname: str) -> bool:
+    from tscrun_lint.types.values import returns_plain_str
+
+    return returns_plain_str(catalog, qualname)
 
 
 def _no_constant(qualname: str) -> str | None:

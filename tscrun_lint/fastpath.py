@@ -31,31 +31,35 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from tscrun_lint import fullnames
 from tscrun_lint.context import ProjectContext
 from tscrun_lint.reexports import is_reexported_emit
+from tscrun_lint.judge.scalars import Scalar, scalar_fits
 from tscrun_lint.typemodel import (
     AnyType,
+    DictType,
     ListType,
-    LiteralType,
-    NoneType_,
     Prim,
     Type,
     TypedDictType,
-    UnionType,
-    prim_accepts,
+    is_subtype,
 )
 
-# Values the payload judge never looks into (it judges literals and displays only).
-_OPAQUE = (ast.Name, ast.Attribute, ast.Subscript, ast.Await, ast.BinOp, ast.BoolOp,
-           ast.Compare)
+if TYPE_CHECKING:  # libcst (and the declarations reader) only once an annotation is read
+    from tscrun_lint.types.values import Declarations
+
+# Builtins whose result type does not depend on their arguments (a copy would drift:
+# read from the one table, without importing libcst for it).
+from tscrun_lint.types.builtin_results import BUILTIN_RESULTS
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
            ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 _SCOPE_TYPES = frozenset(_SCOPES)
+_BUILTINS = frozenset(dir(__import__("builtins")))
 _DEF_TYPES = frozenset((ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
 _IMPORT_TYPES = frozenset((ast.Import, ast.ImportFrom))
 _NEW_SYNTAX = frozenset(getattr(ast, n) for n in ("TypeAlias", "TypeVar", "ParamSpec",
@@ -149,6 +153,32 @@ def _index(tree: ast.Module) -> _Index | None:
     return index
 
 
+_LAST: list[tuple[ast.Module, _Index | None]] = []
+
+
+def module_index(tree: ast.Module) -> _Index | None:
+    """The one walk over ``tree`` (kept for the tree last asked about: the slice for the
+    precise path reads its calls and imports instead of walking the module again)."""
+    if _LAST and _LAST[0][0] is tree:
+        return _LAST[0][1]
+    index = _index(tree)
+    _LAST[:] = [(tree, index)]
+    return index
+
+
+def calls_and_imports(tree: ast.Module) -> tuple[list[ast.Call], list[ast.stmt]] | None:
+    """Every call and every import statement of the module (None: syntax left to libcst)."""
+    index = module_index(tree)
+    if index is None:
+        return None
+    imports: dict[int, ast.stmt] = {}
+    for nodes in index.binders.values():
+        for node in nodes:
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                imports[id(node)] = node
+    return [c for c, _scope in index.calls], list(imports.values())
+
+
 class _Module:
     def __init__(self, tree: ast.Module, project: ProjectContext, module: str | None,
                  is_package: bool, index: _Index) -> None:
@@ -163,6 +193,8 @@ class _Module:
         # Answers of the catalog, asked once per module (each query checks its files).
         self._constant: dict[str, str | None] = {}
         self._payload: dict[str, object] = {}
+        self._annotations: dict[str, Type | None] = {}
+        self._declarations: Declarations | None = None
 
     def constant(self, qualname: str) -> str | None:
         if qualname not in self._constant:
@@ -226,6 +258,53 @@ class _Module:
         target = self.qualname(expr)
         return self.constant(target) if target else None
 
+    def annotation(self, annotation: ast.expr) -> Type | None:
+        """The type a parameter annotation declares, read as the judge reads it; None when
+        it names anything bound in this file other than by an import (the precise path
+        resolves those)."""
+        text = ast.unparse(annotation)
+        if text not in self._annotations:
+            self._annotations[text] = self._annotation(annotation, text)
+        return self._annotations[text]
+
+    def _annotation(self, annotation: ast.expr, text: str) -> Type | None:
+        import libcst as cst
+
+        from tscrun_lint.modules import External, Symbol
+
+        for node in ast.walk(annotation):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                return None  # a string annotation: names inside it are the precise path's
+            if isinstance(node, ast.Name) and node.id in self.binders and \
+                    self.import_target(node.id) is None:
+                return None
+        try:
+            expr = cst.parse_expression(text)
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            return None
+        index = self.project.catalog.index
+
+        def resolve(e: cst.BaseExpression) -> Symbol:
+            if isinstance(e, cst.Name):
+                target = self.import_target(e.value)
+                if target is None:
+                    return External(f"builtins.{e.value}") if e.value in _BUILTINS else None
+                return index.resolve_qualname(target)
+            if isinstance(e, cst.Attribute):
+                return index.attribute(resolve(e.value), e.attr.value)
+            return None
+
+        return self.declarations.annotation(resolve, expr)
+
+    @property
+    def declarations(self) -> Declarations:
+        if self._declarations is None:
+            from tscrun_lint.types.values import Declarations
+
+            self._declarations = Declarations(self.project.catalog, self.module,
+                                              lambda anchor: lambda e: None)
+        return self._declarations
+
     def typed_dict(self, annotation: ast.expr) -> TypedDictType | None:
         target = self.qualname(annotation)
         if target is None and isinstance(annotation, ast.Name) and self.module is not None \
@@ -261,7 +340,7 @@ def proves_clean(tree: ast.Module, project: ProjectContext, module: str | None,
     """True only if the precise path would certainly report nothing for this module."""
     if module is not None and (module == "tscrun" or module.startswith("tscrun.")):
         return False  # tscrun's own package reaches emit through relative imports
-    index = _index(tree)
+    index = module_index(tree)
     if index is None or "*" in index.binders:
         return False
     binders = index.binders
@@ -320,7 +399,7 @@ def _emit_clean(call: ast.Call, scope: ast.AST | None, m: _Module) -> bool:
     if not isinstance(expected, TypedDictType):
         return True  # nothing to judge against (TSC301 is the config's finding)
     if isinstance(payload, ast.Dict):
-        return _display_clean(payload, expected)
+        return _display_clean(payload, expected, scope, m)
     if isinstance(payload, ast.Name) and isinstance(scope, _FUNCTIONS):
         return _annotated_variable_clean(payload.id, scope, expected, m)
     return False
@@ -344,7 +423,8 @@ def _annotated_variable_clean(name: str, function: ast.FunctionDef | ast.AsyncFu
         if isinstance(stmt, ast.AnnAssign) and stmt.target is node:
             declared = m.typed_dict(stmt.annotation)
             return (declared is not None and declared == expected
-                    and isinstance(stmt.value, ast.Dict) and _display_clean(stmt.value, expected))
+                    and isinstance(stmt.value, ast.Dict)
+                    and _display_clean(stmt.value, expected, function, m))
     return False
 
 
@@ -362,7 +442,8 @@ def _direct_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _direct_statements(case.body)
 
 
-def _display_clean(node: ast.Dict, td: TypedDictType) -> bool:
+def _display_clean(node: ast.Dict, td: TypedDictType, scope: ast.AST | None,
+                   m: _Module) -> bool:
     seen: set[str] = set()
     for key, value in zip(node.keys, node.values):
         if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
@@ -371,74 +452,89 @@ def _display_clean(node: ast.Dict, td: TypedDictType) -> bool:
             return False
         seen.add(key.value)
         field = td.fields.get(key.value)
-        if field is None or not _value_quiet(value, field.type):
+        if field is None or not _value_quiet(value, field.type, scope, m):
             return False
     return td.required_keys <= seen
 
 
-def _has_typed_dict(t: Type) -> bool:
-    if isinstance(t, TypedDictType):
-        return True
-    return isinstance(t, UnionType) and any(_has_typed_dict(i) for i in t.items)
+def _value_quiet(v: ast.expr, t: Type, scope: ast.AST | None, m: _Module) -> bool:
+    """The judge certainly finds nothing wrong with ``v`` where ``t`` is declared.
 
-
-def _value_quiet(v: ast.expr, t: Type) -> bool:
-    """The judge accepts ``v`` as ``t``, or never judges it."""
+    Literals are handed to the judge's own rule as the same facts libcst's reading
+    gives it (``judge.scalars``); a parameter or a builtin call, by the type the
+    judge would read for it (``types.values.Declarations``), which must fit for
+    certain. Anything else is for the precise path.
+    """
     if isinstance(t, AnyType):
         return True
-    if isinstance(v, ast.Call):
-        return not _has_typed_dict(t)
-    if isinstance(v, _OPAQUE):
-        return True
-    kind = _kind(v)
-    if kind is not None:
-        return _scalar(kind, v, t) is not False
+    fact = _scalar_fact(v)
+    if fact is not None:
+        return scalar_fits(fact, t) is not False
     if isinstance(v, ast.List) and isinstance(t, ListType):
-        return all(not isinstance(e, ast.Starred) and _value_quiet(e, t.item) for e in v.elts)
+        return all(not isinstance(e, ast.Starred) and _value_quiet(e, t.item, scope, m)
+                   for e in v.elts)
     if isinstance(v, ast.Dict) and isinstance(t, TypedDictType):
-        return _display_clean(v, t)
-    return False  # other displays, comprehensions, conditionals, walrus...: the judge decides
+        return _display_clean(v, t, scope, m)
+    actual = _declared(v, scope, m)
+    return actual is not None and is_subtype(actual, t) is True
 
 
-def _kind(v: ast.expr) -> str | None:
-    """The literal kinds the judge knows (payload.literal_description), or None."""
+def _declared(v: ast.expr, scope: ast.AST | None, m: _Module) -> Type | None:
+    """The type of a parameter (annotated, bound once in its function), of an item of
+    one (``data["name"]`` of a dict or TypedDict), of a call of a builtin whose result
+    type is fixed or of a plain function defined once in this module; None otherwise."""
+    if isinstance(v, ast.Call) and isinstance(v.func, ast.Name):
+        if v.func.id not in m.binders:
+            name = BUILTIN_RESULTS.get(f"builtins.{v.func.id}")
+            return Prim(name) if name is not None else None
+        fn = m.once(v.func.id)
+        if isinstance(fn, ast.FunctionDef) and fn in m.tree.body and fn.returns is not None \
+                and not fn.decorator_list:
+            return m.annotation(fn.returns)
+        return None
+    if isinstance(v, ast.Subscript) and isinstance(v.slice, ast.Constant) and \
+            isinstance(v.slice.value, str):
+        container = _declared(v.value, scope, m)
+        if isinstance(container, DictType):
+            return container.value
+        if isinstance(container, TypedDictType):
+            field = container.fields.get(v.slice.value)
+            return field.type if field is not None else None
+        return None
+    if not isinstance(v, ast.Name) or not isinstance(scope, _FUNCTIONS):
+        return None
+    local = m.index.local(v.id, scope)
+    args = scope.args
+    if len(local) != 1 or not isinstance(local[0], ast.arg) or local[0] not in (
+            *args.posonlyargs, *args.args, *args.kwonlyargs) or local[0].annotation is None:
+        return None
+    return m.annotation(local[0].annotation)
+
+
+def _scalar_fact(v: ast.expr) -> Scalar | None:
+    """The judge's fact for a scalar literal (see ``literals.scalar_fact``), or None."""
     if isinstance(v, ast.Constant):
         value = v.value
         if isinstance(value, bool):
-            return "bool"
+            return Scalar("bool", value)
         if value is None:
-            return "None"
-        return {str: "str", bytes: "bytes", int: "int", float: "float",
+            return Scalar("None")
+        kind = {str: "str", bytes: "bytes", int: "int", float: "float",
                 complex: "complex"}.get(type(value))
+        if kind is None:
+            return None
+        return Scalar(kind, value if isinstance(value, str | bytes | int) else None)
     if isinstance(v, ast.JoinedStr):
-        return "str"
+        return Scalar("str", fstring=True)
+    if isinstance(v, ast.Lambda):
+        return Scalar("a function")
     if isinstance(v, ast.UnaryOp):
         if isinstance(v.op, ast.Not):
-            return "bool"
+            return Scalar("bool")
         if isinstance(v.op, (ast.USub, ast.UAdd)) and isinstance(v.operand, ast.Constant) \
                 and type(v.operand.value) in (int, float, complex):
-            return _kind(v.operand)
+            inner = _scalar_fact(v.operand)
+            if inner is None or not isinstance(inner.value, int):
+                return inner
+            return Scalar(inner.kind, -inner.value if isinstance(v.op, ast.USub) else inner.value)
     return None
-
-
-def _scalar(kind: str, v: ast.expr, t: Type) -> bool | None:
-    """True: accepted; None: not judged; False: rejected, or not sure how it is judged."""
-    if isinstance(t, AnyType):
-        return True
-    if isinstance(t, UnionType):
-        results = [_scalar(kind, v, i) for i in t.items]
-        if any(r is True for r in results):
-            return True
-        return None if any(r is None for r in results) else False
-    if isinstance(t, NoneType_):
-        return kind == "None"
-    if isinstance(t, Prim):
-        return prim_accepts(t, kind)
-    if isinstance(t, LiteralType):
-        if isinstance(v, ast.JoinedStr):
-            return None
-        if kind in ("None", "float", "complex") or not isinstance(v, ast.Constant):
-            return False
-        value = v.value
-        return t.has(value) if isinstance(value, (str, bytes, int)) else False
-    return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tscrun_lint.judge.scalars import Scalar
 from tscrun_lint.typemodel import (
     ANY,
     NONE,
@@ -208,3 +209,8 @@ def has_empty_display(expr: cst.BaseExpression, depth: int = 0) -> bool:
                    if isinstance(e, cst.DictElement) else has_empty_display(e.value, depth + 1)
                    for e in expr.elements)
     return False
+
+
+def scalar_fact(expr: cst.BaseExpression, kind: str) -> Scalar:
+    """The judge's fact for a scalar literal whose ``literal_description`` is ``kind``."""
+    return Scalar(kind, literal_value(expr), isinstance(expr, cst.FormattedString))

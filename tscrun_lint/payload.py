@@ -28,7 +28,7 @@ from tscrun_lint.literals import (
     infer_type,
     is_non_mapping_literal,
     literal_description,
-    literal_value,
+    scalar_fact,
     string_value,
 )
 from tscrun_lint.modules import (
@@ -39,6 +39,9 @@ from tscrun_lint.modules import (
     Symbol,
     module_from_tree,
 )
+from tscrun_lint.judge.scalars import scalar_fits
+from tscrun_lint.types.builtin_results import BUILTIN_RESULTS
+from tscrun_lint.types.values import ValueTypes
 from tscrun_lint.typemodel import (
     AnyType,
     DictType,
@@ -133,6 +136,9 @@ def _worst(verdicts: Sequence[Verdict]) -> Verdict:
 
 
 _MAX_DEPTH = 50
+# Values with a static type of their own (not literals or displays): judged by that type.
+_TYPED = (cst.Name, cst.Call, cst.Attribute, cst.Subscript, cst.BinaryOperation,
+          cst.BooleanOperation, cst.Await, cst.Comparison, cst.UnaryOperation)
 
 
 def judge_payload(arg: cst.BaseExpression, expected: TypedDictType, event: str,
@@ -148,15 +154,6 @@ def judge_payload(arg: cst.BaseExpression, expected: TypedDictType, event: str,
         index.volatile = False
 
 
-# Builtins whose result type does not depend on their arguments.
-_BUILTIN_RESULTS = {
-    "builtins.str": "str", "builtins.repr": "str", "builtins.ascii": "str", "builtins.chr": "str",
-    "builtins.hex": "str", "builtins.oct": "str", "builtins.bin": "str", "builtins.format": "str",
-    "builtins.int": "int", "builtins.len": "int", "builtins.ord": "int", "builtins.hash": "int",
-    "builtins.float": "float", "builtins.bool": "bool", "builtins.isinstance": "bool",
-    "builtins.callable": "bool", "builtins.bytes": "bytes",
-}
-
 class _Judge:
     def __init__(self, ctx: ModuleContext, event: str) -> None:
         self.ctx = ctx
@@ -164,6 +161,8 @@ class _Judge:
         self.event = event
         self.known: dict[str, bool] = {}
         """Truth of free conditions inside the branch being judged (see ``conditional``)."""
+        self.types = ValueTypes(ctx.catalog, ctx.module, ctx.bindings, ctx.scopes,
+                                self.qualname, self.resolve_qualname, self.resolver)
 
     # --- the payload itself --------------------------------------------------------
 
@@ -327,13 +326,8 @@ class _Judge:
         return self.keywords(call, td)
 
     def call_type(self, call: cst.Call) -> Type | None:
-        """What a call returns, when the callee says so plainly: a few builtins, and
-        undecorated, non-async project functions with a return annotation."""
-        found = self.call_annotation(call)
-        if found is None or isinstance(found, Prim):
-            return found
-        resolver, annotation = found
-        return self.catalog.eval_type(resolver, annotation)
+        """What a call returns, from its callee's declaration (see ``types.values``)."""
+        return self.types.type_of(call)
 
     def call_returns_any(self, call: cst.Call) -> bool:
         found = self.call_annotation(call)
@@ -348,8 +342,8 @@ class _Judge:
         callee = self.qualname(call.func)
         if callee is None:
             return None
-        if callee in _BUILTIN_RESULTS:
-            return Prim(_BUILTIN_RESULTS[callee])
+        if callee in BUILTIN_RESULTS:
+            return Prim(BUILTIN_RESULTS[callee])
         sym = self.resolve_qualname(callee)
         if not isinstance(sym, DefSym) or sym.binding.kind != "def":
             return None
@@ -386,10 +380,10 @@ class _Judge:
                 pending[0:0] = list(el.value.elements)  # {**{"a": 1}} is {"a": 1}
             else:
                 entries.append(_Entry(None, el.value, el.value))
-        return self.items(node, td, entries, open_keys)
+        return self.items(node, td, entries, open_keys, display=True)
 
     def items(self, node: cst.CSTNode, td: TypedDictType, entries: list[_Entry],
-              open_keys: bool) -> Verdict:
+              open_keys: bool, display: bool = False) -> Verdict:
         """Keys and values written in a display or a keyword call, against ``td``.
 
         ``entries`` keep source order: ``key=None`` marks a ``**`` spread, whose keys
@@ -411,6 +405,14 @@ class _Judge:
                 spread_td = self.declared_typed_dict(entry.value)
                 if spread_td is None:
                     open_keys = True
+                    actual = self.types.type_of(entry.value) if display else None
+                    if isinstance(actual, DictType) and not isinstance(actual.value, AnyType):
+                        # (the model cannot tell ``object`` from ``Any``: it names neither)
+                        # mypy: Unsupported type "dict[str, str]" for ** expansion in TypedDict
+                        verdicts.append(Verdict(Status.BAD, [Finding("TSC104", entry.value, message(
+                            "TSC104", event=self.event, actual=describe(actual),
+                            typed_dict=td.name, reason="; mypy takes ** only of a TypedDict "
+                                                       "in a TypedDict display"))]))
                 else:
                     present.update(spread_td.required_keys)
                     later = entries[i + 1:]
@@ -474,14 +476,18 @@ class _Judge:
             return self.context_free(expr.value, t, key, td, depth + 1)
         if isinstance(expr, cst.IfExp):
             return self.conditional(expr, lambda e: self.value(e, t, key, td, depth + 1))
-        if isinstance(expr, cst.Name) and expr.value not in ("True", "False", "None"):
-            return self.declared_value(expr, t, key, td)
+        if isinstance(expr, _TYPED) and literal_description(expr) is None:
+            # a value of some static type (a name, a call, an attribute...): that type
+            # against the declared one as a whole, as mypy compares them
+            actual = self.types.type_of(expr)
+            if actual is not None or not isinstance(expr, cst.Call):
+                return self.known_type(expr, actual, t, key, td)
         if isinstance(t, UnionType):
             return self.union_value(expr, t, key, td, depth)
         if isinstance(t, TypedDictType):
             return self.nested_typed_dict(expr, t, key, td, depth)
         if isinstance(expr, cst.Call):
-            return self.known_type(expr, self.call_type(expr), t, key, td)
+            return UNKNOWN
         kind = literal_description(expr)
         if kind is None:
             return UNKNOWN
@@ -521,29 +527,7 @@ class _Judge:
 
     def scalar(self, expr: cst.BaseExpression, kind: str, t: Type) -> bool | None:
         """Is a scalar literal (str, number, None, lambda...) acceptable as ``t``? None: unsure."""
-        if isinstance(t, AnyType):
-            return True
-        if kind == "a function":
-            return False
-        if isinstance(t, NoneType_):
-            return kind == "None"
-        if isinstance(t, Prim):
-            return prim_accepts(t, kind)
-        if isinstance(t, LiteralType):
-            if kind in ("None", "float", "complex"):
-                return False
-            if isinstance(expr, cst.FormattedString):
-                # f"a" is Literal["a"] to mypy, f"{x}" is str: only sure when no str fits
-                return False if not any(isinstance(v, str) for v in t.values) else None
-            value = literal_value(expr)
-            return None if value is None else t.has(value)
-        if isinstance(t, ListType) and kind in ("str", "bytes"):
-            if t.origin in ("list", "MutableSequence"):
-                return False
-            return is_subtype(Prim("str" if kind == "str" else "int"), t.item)
-        if isinstance(t, ListType | SetType | TupleType | DictType | TypedDictType):
-            return False  # a scalar where a collection is declared
-        return None
+        return scalar_fits(scalar_fact(expr, kind), t)
 
     def union_value(self, expr: cst.BaseExpression, t: UnionType, key: str,
                     td: TypedDictType, depth: int) -> Verdict:
@@ -714,27 +698,13 @@ class _Judge:
             declared = self.call_type(expr)
             return declared if isinstance(declared, TypedDictType) else None
         if not isinstance(expr, cst.Name):
-            return None
+            found = self.types.type_of(expr)
+            return found if isinstance(found, TypedDictType) else None
         bound = self.ctx.bindings.binding(expr)
         if bound is None or bound[1] is None:
             return None
         t = self.annotation_type(bound[1])
         return t if isinstance(t, TypedDictType) else None
-
-    def declared_value(self, expr: cst.Name, t: Type, key: str, td: TypedDictType) -> Verdict:
-        """A value that is a name: judged by its declared type (or the type mypy infers
-        from the literal it is assigned once), when nothing can have narrowed it."""
-        bound = self.ctx.bindings.binding(expr)
-        if bound is None:
-            return UNKNOWN
-        value, annotation = bound
-        owner = self.ctx.bindings.owner(expr)
-        if owner is None or expr.value in self.ctx.bindings.narrowed_names(owner):
-            return UNKNOWN  # ``if isinstance(x, ...)``, ``if x``... may have narrowed it
-        # unannotated, ``x = "a"`` makes x a str (literals widen), ``x = [1]`` a list[int]
-        declared = self.annotation_type(annotation) if annotation is not None else \
-            infer_type(value) if value is not None else None
-        return self.known_type(expr, declared, t, key, td)
 
     def declared_any(self, expr: cst.BaseExpression) -> bool:
         """Is ``expr`` a name declared (annotated) as exactly ``typing.Any``?"""

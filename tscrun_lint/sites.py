@@ -141,8 +141,11 @@ class NameResolver:
     def __init__(self, scopes: Mapping[cst.CSTNode, Scope | None],
                  qualnames: Mapping[cst.CSTNode, Collection[QualifiedName]],
                  bindings: Bindings, constant: Callable[[str], str | None],
-                 reexported: Callable[[str], bool] | None = None) -> None:
+                 reexported: Callable[[str], bool] | None = None,
+                 returns_str: Callable[[str], bool] | None = None) -> None:
         self.scopes = scopes
+        self.returns_str = returns_str
+        """Is this qualified name a project function declared to return plain ``str``?"""
         self.reexported = reexported
         """Does a project name (``app.bus.events.emit``) lead to tscrun's emit?"""
         self.qualnames = qualnames
@@ -262,7 +265,10 @@ class NameResolver:
         if isinstance(func, cst.Attribute) and func.attr.value in _STR_METHODS and isinstance(
                 func.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
             return DYNAMIC
-        if self.qualname(func) == fullnames.STR:
+        callee = self.qualname(func)
+        if callee == fullnames.STR:
+            return DYNAMIC
+        if callee is not None and self.returns_str is not None and self.returns_str(callee):
             return DYNAMIC
         return UNDECIDED
 

@@ -142,8 +142,23 @@ class TypedDictType:
         return frozenset(k for k, f in self.fields.items() if f.required)
 
 
+@dataclass(frozen=True)
+class ClassType:
+    """An instance of a class read from source or stubs (``UUID``, a project dataclass).
+
+    ``supers`` holds the qualified names of the class and of every ancestor; it is
+    None when some ancestor could not be read (then no relation is certain).
+    ``builtin`` names a builtin scalar among the ancestors (``class Slug(str)``).
+    """
+
+    qualname: str
+    name: str
+    supers: frozenset[str] | None = None
+    builtin: str | None = None
+
+
 Type = (AnyType | NoneType_ | Prim | LiteralType | UnionType | ListType | SetType | TupleType
-        | DictType | TypedDictType)
+        | DictType | TypedDictType | ClassType)
 
 ANY = AnyType()
 NONE = NoneType_()
@@ -189,7 +204,7 @@ def describe(t: Type) -> str:
         return "tuple[" + ", ".join(describe(i) for i in t.items) + "]"
     if isinstance(t, DictType):
         return f"{t.origin}[{describe(t.key)}, {describe(t.value)}]"
-    return t.name
+    return t.name  # a TypedDict or a class, by its name as mypy prints it
 
 
 # --- subtyping (tri-state) ------------------------------------------------------------
@@ -240,6 +255,12 @@ def is_subtype(a: Type, b: Type, _seen: frozenset[tuple[str, str]] = frozenset()
     """Is every value of ``a`` a value of ``b`` (as mypy's non-proper subtyping)?"""
     if isinstance(a, AnyType) or isinstance(b, AnyType):
         return True
+    if isinstance(b, ClassType):
+        # Classes appear only as the types of values, never as declared payload fields
+        # (those evaluate to Any): nothing certain to say here.
+        return True if isinstance(a, ClassType) and b.qualname in (a.supers or ()) else None
+    if isinstance(a, ClassType):
+        return _class_subtype(a, b, _seen)
     if isinstance(a, UnionType):
         return _all([is_subtype(i, b, _seen) for i in a.items])
     if isinstance(b, UnionType):
@@ -323,6 +344,24 @@ def is_subtype(a: Type, b: Type, _seen: frozenset[tuple[str, str]] = frozenset()
             return None if b.origin in ("Collection", "Iterable") else False
         return False if isinstance(b, Prim | NoneType_ | LiteralType | TypedDictType
                                    | SetType | TupleType) else None
+    return None
+
+
+def _class_subtype(a: ClassType, b: Type, _seen: frozenset[tuple[str, str]]) -> bool | None:
+    """An instance of a class read from source against a declared (non-class) type."""
+    if isinstance(b, UnionType):
+        return _any([_class_subtype(a, i, _seen) for i in b.items])
+    if a.builtin is not None:
+        # ``class Slug(str)``: a str where a str is declared; a str subclass anywhere else
+        return True if is_subtype(Prim(a.builtin), b, _seen) else None
+    if a.supers is None:
+        return None
+    # Every ancestor is known and none is a builtin: not a str, number, container or None.
+    if isinstance(b, Prim | NoneType_ | LiteralType | TypedDictType | DictType | SetType
+                  | TupleType):
+        return False if not any(s.startswith("typing.") for s in a.supers) else None
+    if isinstance(b, ListType) and b.origin in ("list", "MutableSequence"):
+        return False
     return None
 
 

@@ -78,10 +78,10 @@ CLEAN = {
 
         LOCAL = "user.verified"
 
-        async def run(order_id: str, user: dict[str, str], total: float) -> None:
-            await publish(USER_REGISTERED, {"id": user["id"], "name": user.get("name", ""),
+        async def run(order_id: str, user: dict[str, str], total: float, name: str) -> None:
+            await publish(USER_REGISTERED, {"id": order_id, "name": name,
                                             "email": str(user), "registeredAt": "t", "age": 3})
-            await ev.emit(ORDER_COMPLETED, {"orderId": order_id, "userId": "u", "total": total * 2,
+            await ev.emit(ORDER_COMPLETED, {"orderId": order_id, "userId": "u", "total": total,
                                             "lines": [{"sku": "a", "quantity": 1, "price": 2}]})
             await ev.emit(LOCAL, {"id": "1", "email": f"{order_id}@x", "verifiedAt": "now"})
         ''',
@@ -98,7 +98,38 @@ CLEAN = {
         ''',
 }
 
+CLEAN["items of parameters and calls of this module's functions"] = '''
+        from datetime import datetime, timezone
+
+        from tscrun import events
+
+        def _now() -> str:
+            return datetime.now(timezone.utc).isoformat()
+
+        async def run(user: dict[str, str]) -> None:
+            await events.emit("user.verified", {"id": user["id"], "email": user["email"],
+                                                "verifiedAt": _now()})
+        '''
+
 NOT_PROVEN = {
+    "a parameter of the wrong type (the judge reads its annotation too)": """
+        from tscrun import events
+
+        async def run(user_id: int) -> None:
+            await events.emit("user.verified", {"id": user_id, "email": "e", "verifiedAt": "t"})
+        """,
+    "an attribute: typed by the precise path only": """
+        from tscrun import events
+
+        async def run(user: object) -> None:
+            await events.emit("user.verified", {"id": user.id, "email": "e", "verifiedAt": "t"})
+        """,
+    "an item of the wrong type": """
+        from tscrun import events
+
+        async def run(user: dict[str, int]) -> None:
+            await events.emit("user.verified", {"id": user["id"], "email": "e", "verifiedAt": "t"})
+        """,
     "a typo": 'from tscrun import events\nevents.emit("user.verifed", {})\n',
     "a missing key": 'from tscrun import events\nevents.emit("user.verified", {"id": "1"})\n',
     "emit shadowed in one function": '''

@@ -6,7 +6,7 @@ NotRequired/Required/ReadOnly, nested, recursive, list/dict/set/tuple/union/Opti
 Literal fields, inheritance across modules, functional syntax) into ONE module, runs
 mypy once over it, and judges every payload with ``judge_payload``.
 
-Asserted: the analyzer never flags a payload mypy accepts; it flags at least 95% of
+Asserted: the analyzer never flags a payload mypy accepts; it flags at least 98% of
 the payloads mypy rejects; and where it says "missing key" or "extra key", mypy says
 so too. ``TSCRUN_DIFF_SEED``/``TSCRUN_DIFF_CASES`` explore other samples.
 """
@@ -432,4 +432,4 @@ def test_analyzer_agrees_with_mypy(tmp_path: Path) -> None:
             if f.code == "TSC102" and f.node in keys:
                 assert any(m.startswith("Extra key") for m in c.mypy), show(c)
     assert len(rejected) >= CASES // 4, "the generator should produce plenty of bad payloads"
-    assert ratio >= 0.95, f"analyzer flags only {ratio:.1%} of what mypy rejects"
+    assert ratio >= 0.98, f"analyzer flags only {ratio:.1%} of what mypy rejects"

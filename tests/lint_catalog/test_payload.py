@@ -127,8 +127,11 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
      'emit("user.registered", {"id": str(n), "name": repr(s), "email": format(n), '
      '"age": len(s)})',
      [("TSC104", "make_verified("), ("TSC103", "stamp("), ("TSC103", "str(n)}")]),
-    ("coroutines and decorated functions are not followed",
-     f'emit("user.registered", {{{OK_USER}, "age": later(), "name": wrapped()}})', []),
+    ("a coroutine not awaited is not its result; decorated functions are not followed",
+     f'emit("user.registered", {{{OK_USER}, "age": later(), "name": wrapped()}})',
+     [("TSC103", "later()")]),
+    ("an awaited coroutine is its declared result",
+     f'emit("user.registered", {{{OK_USER}, "age": await later()}})', []),
     ("not a mapping",
      'emit("user.registered", [1])\nemit("user.registered", "s")\n'
      'emit("user.registered", None)\nemit("user.registered", s)',

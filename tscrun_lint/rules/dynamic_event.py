@@ -15,7 +15,9 @@ class DynamicEvent(Rule):
     project module, and names typed ``Literal[...]`` are left to mypy. This
     diagnostic is for values that are certainly plain ``str`` computed at run
     time: f-strings with placeholders, concatenation or ``%`` with a variable,
-    ``str(...)``, string methods, parameters annotated ``str``.
+    ``str(...)``, string methods, parameters annotated ``str``, and calls of
+    project functions declared to return ``str`` (one declared to return a
+    ``Literal[...]`` is left to mypy).
     """
 
     CODE = "TSC002"
@@ -59,6 +61,15 @@ class DynamicEvent(Rule):
             async def run(kind: str, data: dict[str, str]) -> None:
                 await events.emit("order." + kind, data)
             """, expect=("TSC002 4:23",)),
+        Invalid("""
+            from tscrun import events
+
+            def pick_name(kind: str) -> str:
+                return "user." + kind
+
+            async def run(data: dict[str, str]) -> None:
+                await events.emit(pick_name("registered"), data)
+            """, expect=("TSC002 7:23",)),
     )
 
     def check_emit(self, site: EmitSite, ctx: FileContext) -> Iterator[Report]:

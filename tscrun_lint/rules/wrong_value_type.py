@@ -7,10 +7,15 @@ from tscrun_lint.rules.base import Invalid, Valid
 class WrongValueType(PayloadRule):
     """A payload value does not have the type its TypedDict field declares.
 
-    Values are judged when their type is certain: literals, containers of
-    literals, nested dicts, and names whose type is declared (annotated
-    variables and parameters). An ``int`` is accepted where ``float`` is
-    expected, as mypy does. Anything else is left to mypy.
+    Values are judged when their type is certain from declarations: literals
+    and displays, parameters and annotated or once-assigned locals, attributes,
+    properties and methods of project classes (dataclasses, NamedTuples, plain
+    annotated classes), return annotations of project functions (across modules
+    and re-exports), standard-library calls (read from typeshed's stubs),
+    TypedDict and dict items, operators, f-strings, ``or``, conditionals and
+    comprehensions. An ``int`` is accepted where ``float`` is expected, as mypy
+    does. A name a condition may have narrowed (other than by ``if x is None:
+    return``), a decorated function, an unannotated one: left to mypy.
     """
 
     CODE = "TSC103"
@@ -39,4 +44,13 @@ class WrongValueType(PayloadRule):
                     "lines": [{"sku": "a", "quantity": "1", "price": 12.5}],
                 })
             """, expect=("TSC103 5:54", "TSC103 6:44")),
+        Invalid("""
+            from uuid import uuid4
+
+            from tscrun import events
+
+            async def run(user_id: int) -> None:
+                await events.emit("user.verified", {"id": user_id, "email": "e",
+                                                    "verifiedAt": uuid4()})
+            """, expect=("TSC103 6:47", "TSC103 7:55")),
     )

@@ -1,0 +1,1 @@
+"""The one payload judge and the facts both readings hand it."""

@@ -1,0 +1,1 @@
+"""Reading one file into what the checks need (ast first, libcst where it must)."""

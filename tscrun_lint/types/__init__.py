@@ -1,0 +1,1 @@
+"""Types of values: what application code passes, read from declarations and stubs."""
