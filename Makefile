@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test typecheck bench clean
+.PHONY: install demo test test-one typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# The suite runs on every supported Python found (nox skips missing ones with a
+# line saying so); pyenv's interpreters are looked up too when pyenv is there.
+PYENV_BINS := $(wildcard $(HOME)/.pyenv/versions/3.1[123]*/bin)
+empty      :=
+space      := $(empty) $(empty)
+NOX_PATH   := $(subst $(space),:,$(PYENV_BINS))
+
 test: $(STAMP)
+	$(BIN)/python -m mypy
+	PATH="$(CURDIR)/$(BIN):$$PATH$(if $(NOX_PATH),:$(NOX_PATH))" $(BIN)/python -m nox -s tests
+
+test-one: $(STAMP)
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
@@ -29,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/all.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .mypy_cache .pytest_cache
+	rm -rf $(VENV) .nox build dist *.egg-info .mypy_cache .pytest_cache

@@ -18,8 +18,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BENCHES = ("runtime", "lint", "mypy", "scale")
-PACKAGES = ("tscrun", "libcst", "flake8", "mypy", "ruff", "pyee", "typeguard")
+BENCHES = ("runtime", "soak", "lint", "mypy", "mypy_deps", "lsp", "redis", "scale")
+PACKAGES = ("tscrun", "libcst", "flake8", "mypy", "ruff", "pyee", "typeguard", "pygls", "redis",
+            "celery")
 
 
 def _cpu() -> str:

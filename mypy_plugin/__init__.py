@@ -1,21 +1,15 @@
-"""mypy plugin for tscrun: ``plugins = ["mypy_plugin"]`` in mypy's config.
+"""The older name of tscrun's mypy plugin: ``plugins = ["mypy_plugin"]`` keeps working.
 
-Checks every call of ``tscrun.events.emit`` and ``tscrun.Dispatcher.emit``
-against the tscrun config, and lets mypy check each payload against its
-event's TypedDict.
+Prefer ``plugins = ["tscrun.mypy"]``: a top-level ``mypy_plugin`` module in the
+checked project would shadow this one (see ``tscrun.mypy``).
 """
 
 from __future__ import annotations
 
-from mypy.plugin import Plugin
+from tscrun.mypy import plugin
+from tscrun.mypy.version import PLUGIN_VERSION
 
-from mypy_plugin.main import TscrunPlugin
-from mypy_plugin.version import PLUGIN_VERSION
-
-# Rewritten with the config digest when the plugin is built (see daemon.py).
+# Rewritten with the config digests when the plugin is built (see tscrun/mypy/daemon.py).
 __version__ = PLUGIN_VERSION
 
-
-def plugin(version: str) -> type[Plugin]:
-    """mypy's entry point: the plugin class, whatever the mypy ``version``."""
-    return TscrunPlugin
+__all__ = ["plugin"]

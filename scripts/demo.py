@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,14 +83,116 @@ async def run_events() -> None:
     await dispatcher.close()
 
 
+def redis_copy(url: str, into: Path) -> Path:
+    """The demo app with provider = "redis" (the fixture itself stays as it is)."""
+    import shutil
+
+    root = into / "demo_app"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns("__pycache__", ".mypy_cache"))
+    config = root / "pyproject.toml"
+    text = config.read_text().replace('provider = "local"', 'provider = "redis"')
+    config.write_text(text + f'\n[tool.tscrun.redis]\nurl = "{url}"\n')
+    return config
+
+
+async def emit_through_redis(config: Path, worker: subprocess.Popen[str], url: str) -> None:
+    import redis
+
+    import tscrun
+
+    client = redis.Redis.from_url(url)
+
+    def delivered() -> bool:
+        streams = [k for k in client.scan_iter(b"tscrun:*:event:*")]
+        return all(int(g["pending"]) == 0 and g["last-delivered-id"] ==
+                   client.xinfo_stream(k)["last-generated-id"]
+                   for k in streams for g in client.xinfo_groups(k))
+
+    async def settle() -> None:
+        # the handlers' lines come from the worker process: wait for it before the next step
+        while not delivered():
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
+
+    dispatcher = tscrun.configure(config)
+    from functions.api import orders, signup_page, users
+
+    print("> users.post(...) emits user.registered", flush=True)
+    created = await users.post({"name": "Ada", "email": "ada@example.com"})
+    await settle()
+    print("> users.verify(...) emits user.verified", flush=True)
+    await users.verify(created["id"], "ada@example.com")
+    await settle()
+    for title, call in (
+        ("orders.complete(...) emits order.completed without its total",
+         lambda: orders.complete("o-1", created["id"])),
+        ('signup_page.submit(...) emits "user-registered"',
+         lambda: signup_page.submit("Grace", "grace@example.com")),
+    ):
+        print(f"> {title}", flush=True)
+        try:
+            await call()
+        except tscrun.TscrunError as exc:
+            print(f"  rejected at emit, nothing sent: {type(exc).__name__}: {exc}", flush=True)
+    await dispatcher.close()
+    client.close()
+
+
+def _untimed(line: str) -> str:
+    return re.sub(r"^\d\d:\d\d:\d\d ", "", line.rstrip())
+
+
+def run_redis_events() -> None:
+    banner('6. the same events through Redis (provider = "redis", tscrun worker)')
+    import importlib.util
+    import signal
+    import tempfile
+
+    if importlib.util.find_spec("redis") is None:
+        print("skipped: the redis extra is not installed (pip install 'tscrun[redis]'); the "
+              "events above went through the local dispatcher only")
+        return
+    from tscrun.providers.redis.local_server import LocalRedisServer, RedisServerUnavailable
+
+    try:
+        server = LocalRedisServer().start()
+    except RedisServerUnavailable as exc:
+        print(f"skipped: could not start a redis-server ({exc}); the events above went through "
+              "the local dispatcher only")
+        return
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = redis_copy(server.url, Path(tmp))
+            print(f"redis-server {server.url} ({server.binary.name}); a copy of the demo app "
+                  'with provider = "redis"')
+            print(f"$ tscrun worker --config {config.relative_to(tmp)}", flush=True)
+            worker = subprocess.Popen([str(BIN / "tscrun"), "worker", "--config", str(config)],
+                                      cwd=config.parent, text=True, stderr=subprocess.PIPE,
+                                      env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            assert worker.stderr is not None
+            for line in worker.stderr:  # wait until it runs
+                print("  [worker] " + _untimed(line), flush=True)
+                if "subscribers" in line or worker.poll() is not None:
+                    break
+            asyncio.run(emit_through_redis(config, worker, server.url))
+            worker.send_signal(signal.SIGTERM)
+            _, rest = worker.communicate(timeout=60)
+            for line in rest.splitlines():
+                print("  [worker] " + _untimed(line))
+            print(f"> tscrun worker exited {worker.returncode} after SIGTERM")
+    finally:
+        server.stop()
+
+
 def main() -> int:
     show_config()
     ok = run_tool("2. tscrun-lint (the CLI)", [str(BIN / "tscrun-lint"), "."])
     ok &= run_tool("3. flake8 --select TSC (the flake8 plugin)",
                    [str(BIN / "flake8"), "--select", "TSC", "."])
-    ok &= run_tool("4. mypy with plugins = [\"mypy_plugin\"]",
+    ok &= run_tool("4. mypy with plugins = [\"tscrun.mypy\"]",
                    [str(BIN / "mypy"), "--no-incremental", "--cache-dir", os.devnull, "."])
     asyncio.run(run_events())
+    run_redis_events()
     banner("done")
     print("The checks above found the demo's mistakes before it ran; fixtures/demo_app/README.md lists them."
           "\nTry `.venv/bin/tscrun-lint --diff fixtures/demo_app` to see the safe fix for the misspelt name.")

@@ -34,12 +34,30 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _TARGET_RE = re.compile(rf"^({_IDENT}(?:\.{_IDENT})*):({_IDENT})$")
 _MODULE_RE = re.compile(rf"^{_IDENT}(?:\.{_IDENT})*$")
 
-_TOP_KEYS = ("project-name", "provider", "region", "source-roots", "events")
+_TOP_KEYS = ("project-name", "provider", "region", "source-roots", "events", "redis")
 _EVENTS_KEYS = (
     "event-bus", "types-module", "subscribers-module", "naming", "validate-payloads",
     "max-attempts", "retry-delay", "types", "subscribers",
+    "timeout", "max-in-flight", "max-dead-letters", "max-hops",
 )
-_SUBSCRIBER_KEYS = ("events", "handler")
+_SUBSCRIBER_KEYS = ("events", "handler", "timeout", "concurrency")
+PROVIDERS = ("local", "redis", "aws")
+REDIS_URL_ENV = "TSCRUN_REDIS_URL"
+_REDIS_KEYS = ("url", "claim-after")
+_REDIS_URL_RE = re.compile(r"^(redis|rediss|unix)://\S*$")
+
+# Bounds of the delivery settings (runtime). Wide enough for any real use; they
+# exist so that a typo (max-attempts = 1100, timeout = 0) is caught here rather
+# than overflowing a backoff or never finishing at run time.
+MAX_ATTEMPTS = 100
+MAX_RETRY_DELAY = 3600.0
+DEFAULT_TIMEOUT = 60.0
+MAX_TIMEOUT = 86400.0
+DEFAULT_MAX_IN_FLIGHT = 10_000
+DEFAULT_MAX_DEAD_LETTERS = 5_000
+DEFAULT_MAX_HOPS = 16
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 1024
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,21 @@ class SubscriberConfig:
     handler: Target
     line: int | None
     event_lines: Mapping[str, int | None] = field(default_factory=lambda: MappingProxyType({}))
+    timeout: float | None = None
+    """Seconds one attempt may take; ``None``: ``events.timeout``."""
+    concurrency: int | None = None
+    """Attempts of this subscriber that may run at once; ``None``: the default."""
+
+
+@dataclass(frozen=True)
+class RedisConfig:
+    """The ``[redis]`` table, used when ``provider = "redis"``."""
+
+    url: str = "redis://localhost:6379/0"
+    """Where the server is; ``$TSCRUN_REDIS_URL`` overrides the file."""
+    claim_after: float = 30.0
+    """Seconds a delivery may sit unacknowledged with no sign of life from its worker
+    before another worker takes it over (a worker that is alive renews its claim)."""
 
 
 class NamingRule:
@@ -131,7 +164,7 @@ class Config:
     path: Path
     root: Path
     project_name: str
-    provider: Literal["local", "aws"]
+    provider: Literal["local", "redis", "aws"]
     region: str | None
     source_roots: tuple[Path, ...]
     event_bus: str
@@ -146,6 +179,15 @@ class Config:
     subscribers: Mapping[str, SubscriberConfig]
     digest: str
     """sha256 of the config file's bytes: caches key on it."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds one delivery attempt may take before it counts as failed."""
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    """Deliveries accepted and not finished beyond which ``emit`` waits."""
+    max_dead_letters: int = DEFAULT_MAX_DEAD_LETTERS
+    """Dead letters kept in memory; the oldest is dropped (with a warning) beyond."""
+    max_hops: int = DEFAULT_MAX_HOPS
+    """Length of a chain of events emitted by handlers before the next emit is refused."""
+    redis: RedisConfig = field(default_factory=RedisConfig)
 
     @property
     def event_names(self) -> frozenset[str]:
@@ -400,6 +442,22 @@ class _Reader:
             raise self.fail(where + key, f"expected {kind_name}, got {_toml_type(value)}")
         return value
 
+    def bounded(self, table: Mapping[str, Any], key: str, where: str, default: Any,
+                low: float, high: float, integer: bool, low_open: bool = False) -> Any:
+        """A number between ``low`` and ``high`` (``low`` excluded when ``low_open``)."""
+        kind = "an integer" if integer else "a number of seconds"
+        def num(x: float) -> str:
+            return str(int(x)) if integer else f"{x:g}"
+
+        lo = f"> {num(low)}" if low_open else f">= {num(low)}"
+        expected = f"{kind} {lo} and <= {num(high)}"
+        value = self.get(table, key, where, int if integer else (int, float), default, expected)
+        if value is default:
+            return value
+        if not (value > low if low_open else value >= low) or not value <= high:
+            raise self.fail(where + key, f"expected {expected}, got {value}")
+        return value if integer else float(value)
+
     def target(self, value: Any, key: str, line: int | None) -> Target:
         if not isinstance(value, str):
             raise self.fail(key, f'expected a "module:name" string, got {_toml_type(value)}', line)
@@ -445,6 +503,14 @@ def _load_file(path: Path) -> Config:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("config is not valid UTF-8", path=path) from None
+    return parse_config(path, text)
+
+
+def parse_config(path: Path, text: str) -> Config:
+    """Validate config ``text`` as the content of ``path`` (which need not match the disk:
+    the language server checks an editor's unsaved buffer). Raises :class:`ConfigError`."""
+    path = path.absolute()
+    raw = text.encode("utf-8")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -467,8 +533,8 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
 
     project_name = r.get(table, "project-name", "", str, root.name, "a string")
     provider = r.get(table, "provider", "", str, "local", "a string")
-    if provider not in ("local", "aws"):
-        raise r.fail("provider", f'expected "local" or "aws", got "{provider}"')
+    if provider not in PROVIDERS:
+        raise r.fail("provider", f'expected "local", "redis" or "aws", got "{provider}"')
     region = r.get(table, "region", "", str, None, "a string")
     roots_raw = r.get(table, "source-roots", "", list, ["."], "an array of strings")
     if not roots_raw or not all(isinstance(x, str) for x in roots_raw):
@@ -500,13 +566,16 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
     if isinstance(naming, str):
         raise r.fail("events.naming", naming)
     validate = r.get(ev, "validate-payloads", "events.", bool, True, "true or false")
-    max_attempts = r.get(ev, "max-attempts", "events.", int, 3, "an integer >= 1")
-    if max_attempts < 1:
-        raise r.fail("events.max-attempts", f"expected an integer >= 1, got {max_attempts}")
-    retry_delay = float(r.get(ev, "retry-delay", "events.", (int, float), 0.5,
-                              "a number of seconds"))
-    if not retry_delay >= 0 or retry_delay == float("inf"):
-        raise r.fail("events.retry-delay", f"expected a finite number >= 0, got {retry_delay}")
+    max_attempts = r.bounded(ev, "max-attempts", "events.", 3, 1, MAX_ATTEMPTS, integer=True)
+    retry_delay = float(r.bounded(ev, "retry-delay", "events.", 0.5, 0, MAX_RETRY_DELAY,
+                                  integer=False))
+    timeout = r.bounded(ev, "timeout", "events.", DEFAULT_TIMEOUT, 0, MAX_TIMEOUT, integer=False,
+                        low_open=True)
+    max_in_flight = r.bounded(ev, "max-in-flight", "events.", DEFAULT_MAX_IN_FLIGHT, 1,
+                              10_000_000, integer=True)
+    max_dead_letters = r.bounded(ev, "max-dead-letters", "events.", DEFAULT_MAX_DEAD_LETTERS, 1,
+                                 10_000_000, integer=True)
+    max_hops = r.bounded(ev, "max-hops", "events.", DEFAULT_MAX_HOPS, 1, 1000, integer=True)
 
     types_raw = r.get(ev, "types", "events.", dict, {}, "a table of event name to \"module:Class\"")
     types_line = r.lines.table("events", "types") or 0
@@ -549,8 +618,13 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
                          f'"{handlers_seen[str(handler)]}"; each subscriber needs its own handler',
                          handler.line or sline)
         handlers_seen[str(handler)] = sname
+        sub_timeout = r.bounded(sdef, "timeout", skey + ".", None, 0, MAX_TIMEOUT, integer=False,
+                                low_open=True)
+        concurrency = r.bounded(sdef, "concurrency", skey + ".", None, 1, MAX_CONCURRENCY,
+                                integer=True)
         subscribers[sname] = SubscriberConfig(sname, tuple(names), handler, sline,
-                                              MappingProxyType(event_lines))
+                                              MappingProxyType(event_lines), sub_timeout,
+                                              concurrency)
 
     # Every event named anywhere is configured; explicit types come first in order.
     receivers_of: dict[str, list[SubscriberConfig]] = {name: [] for name in explicit_types}
@@ -577,4 +651,25 @@ def _build(path: Path, text: str, raw: bytes, table: dict[str, Any], prefix: str
         validate_payloads=validate, max_attempts=max_attempts, retry_delay=retry_delay,
         events=MappingProxyType(events), subscribers=MappingProxyType(subscribers),
         digest=hashlib.sha256(raw).hexdigest(),
+        timeout=timeout, max_in_flight=max_in_flight, max_dead_letters=max_dead_letters,
+        max_hops=max_hops, redis=_redis(r, table),
     )
+
+
+def _redis(r: _Reader, table: Mapping[str, Any]) -> RedisConfig:
+    raw = r.get(table, "redis", "", dict, {}, "a table")
+    r.check_keys(raw, _REDIS_KEYS, "redis.", r.lines.table("redis"))
+    url = r.get(raw, "url", "redis.", str, RedisConfig.url, "a string")
+    if not _REDIS_URL_RE.match(url):
+        raise r.fail("redis.url", f'expected a redis://, rediss:// or unix:// URL, got "{url}"')
+    env = os.environ.get(REDIS_URL_ENV)
+    if env:
+        if not _REDIS_URL_RE.match(env):
+            raise ConfigError(f'${REDIS_URL_ENV} is "{env}"; expected a redis://, rediss:// or '
+                              "unix:// URL", path=r.path, key=r.prefix + "redis.url")
+        url = env
+    claim_after = float(r.get(raw, "claim-after", "redis.", (int, float), RedisConfig.claim_after,
+                              "a number of seconds"))
+    if not 0 < claim_after < float("inf"):
+        raise r.fail("redis.claim-after", f"expected a number of seconds > 0, got {claim_after}")
+    return RedisConfig(url, claim_after)

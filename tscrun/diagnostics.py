@@ -67,6 +67,10 @@ _ALL = (
     Code("TSC202", "subscriber", None,
          "handler's Event[...] annotation does not match the subscriber's events",
          'handler of subscriber "{subscriber}" {problem}'),
+    Code("TSC203", "subscriber", None,
+         "subscriber handler is a generator",
+         'handler "{target}" of subscriber "{subscriber}" is {kind} function: calling it runs '
+         "none of its body; make it a plain async def (or def) that returns None"),
     Code("TSC301", "config", "tscrun-missing-type",
          "configured event has no TypedDict",
          'event "{event}" has no payload TypedDict: {reason}'),
@@ -79,6 +83,10 @@ _ALL = (
 )
 
 CODES: Mapping[str, Code] = MappingProxyType({c.code: c for c in _ALL})
+
+# The end of a TSC301 reason when the convention found nothing. No square
+# brackets: mypy's message parsers in editors take `` [`` for its code suffix.
+CONVENTION_HINT = "; define it there or name the event's TypedDict in the events.types table"
 
 
 def message(code: str, **fields: object) -> str:

@@ -1,15 +1,25 @@
 """The local dispatcher: delivers every emitted event to each of its subscribers.
 
-Guarantees (provider ``local``): each subscriber of an event receives it exactly
-once; ``emit`` returns once the event is accepted, before any handler runs; a
-handler that raises is retried ``max-attempts`` times in all, waiting
-``retry-delay`` seconds and doubling the wait after each failure, then kept in
-``dead_letters`` and logged; a failing or slow handler blocks neither the
-emitter nor the other handlers; plain ``def`` handlers run in worker threads.
+Guarantees (provider ``local``, one process): each subscriber of an event
+receives it once per successful delivery -- a handler that raises or times out
+is run again (``max-attempts`` in all, ``retry-delay`` doubling after each
+failure, at most 10 minutes apart unless retry-delay is longer) and then kept in ``dead_letters`` and
+logged; every delivery attempt gets its own copy of the payload as validated at
+emit; ``emit`` returns once the event is accepted, before any handler runs; a
+failing, slow or stuck handler blocks neither the emitter nor the other
+subscribers; plain ``def`` handlers run in daemon worker threads, at most
+``concurrency`` per subscriber.
 
-How it stays fast: ``emit`` only validates and appends to a queue, and one loop
-callback per batch starts the handlers, each in a task of its own (an eager
-task on Python 3.12+, so a handler that never suspends is never scheduled).
+Bounds: ``events.timeout`` per attempt, ``events.max-in-flight`` accepted
+deliveries (``emit`` waits beyond it), ``events.max-hops`` for chains of events
+emitted by handlers, ``events.max-dead-letters``; one loop callback starts
+deliveries for a few milliseconds at most, then yields.
+
+How it stays fast: ``emit`` validates, snapshots the payload and appends to a
+queue; one loop callback per batch starts the handlers, each in a task of its
+own (an eager task on Python 3.12+, so a handler that never suspends is never
+scheduled). Timeouts are watched by one timer per distinct timeout value, not
+one per delivery.
 """
 
 from __future__ import annotations
@@ -17,102 +27,124 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextvars
-import functools
 import inspect
 import logging
-import reprlib
-import sys
+import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from concurrent.futures import Future as ThreadFuture
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from types import CoroutineType
+from typing import Any, Literal
 
-from tscrun.config import Config, EventConfig, SubscriberConfig
-from tscrun.diagnostics import message
-from tscrun.errors import ConfigError, PayloadError, TscrunError, UnknownEventError
-from tscrun.events import Event
-from tscrun.imports import TargetBroken, TargetNotFound, import_target, make_importable
-from tscrun.validation import PayloadValidator, UnusablePayloadType
+from tscrun import workers
+from tscrun.config import Config
+from tscrun.dead_letters import DeadLetter, DeadLetters, describe_error
+from tscrun.errors import TscrunError
+from tscrun.events import Event, make_event, new_event_id
+from tscrun.providers.base import Transport
+from tscrun.providers.emitter import publish
+from tscrun.wiring import Route, Subscriber, Wiring, wire
 
-__all__ = ["DeadLetter", "Dispatcher"]
+__all__ = ["DeadLetter", "Dispatcher", "Outcome"]
 
 logger = logging.getLogger("tscrun")
 
-Handler = Callable[[Event[Any]], Any]
+MAX_BACKOFF = 600.0
+"""Longest wait between two attempts once doubled (as Celery's retry_backoff_max); a longer
+``retry-delay`` is kept as it is."""
+
+_FLUSH_BUDGET = 0.005
+"""Seconds one loop callback may spend starting deliveries before it yields."""
+
+HookKind = Literal["delivered", "retried", "dead_lettered"]
+_HOOK_KINDS = ("delivered", "retried", "dead_lettered")
 
 
-@dataclass(frozen=True)
-class DeadLetter:
-    """A delivery that failed every attempt (or could not finish before ``close``)."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an observability hook receives after each attempt that ends something."""
 
+    kind: HookKind
     subscriber: str
     event: Event[Any]
-    error: BaseException
-    attempts: int
+    """The event as emitted (id, timestamp, the validated payload; do not mutate it)."""
+    attempt: int
+    duration: float
+    """Seconds the attempt took (0 for a delivery dead-lettered before it could run)."""
+    error: str | None
+    """``"ErrorType: message"`` of a failed attempt, else ``None``."""
+    retry_in: float | None = None
+    """Seconds until the next attempt (``retried`` only)."""
 
 
-class _Subscriber:
-    __slots__ = ("handler", "is_async", "name", "target")
+# Which dispatcher (and how deep in a chain of events) the running code is a
+# handler of; set in each delivery's context, so that emits from handlers are
+# recognised (hop limit, close() accepting follow-ups, no deadlock on the
+# max-in-flight bound).
+_ORIGIN: contextvars.ContextVar[tuple[Dispatcher, int] | None] = \
+    contextvars.ContextVar("tscrun_origin", default=None)
 
-    def __init__(self, name: str, handler: Handler, target: str) -> None:
-        self.name = name
-        self.handler = handler
-        self.target = target
-        self.is_async = _is_async(handler)
-
-
-class _Route:
-    __slots__ = ("subscribers", "validate")
-
-    def __init__(self, validate: Callable[[object], None] | None,
-                 subscribers: tuple[_Subscriber, ...]) -> None:
-        self.validate = validate
-        self.subscribers = subscribers
-
-
-# Stages of a delivery that did not finish in the callback that started it.
-_RUNNING, _THREAD, _WAITING = "running", "in a worker thread", "waiting to retry"
+# States of a delivery.
+_QUEUED = "waiting for a free slot of its subscriber"
+_RUNNING = "running"
+_THREAD = "running in a worker thread"
+_WAITING = "waiting to retry"
+_DONE = "done"
 
 
 class _Delivery:
-    """One subscriber's delivery of one event, while it is still in flight."""
+    """One subscriber's delivery of one event, across its attempts."""
 
-    __slots__ = ("attempt", "context", "due", "event", "finished", "future", "owner", "stage",
-                 "sub", "task", "timer")
+    __slots__ = ("attempt", "context", "due", "event", "hop", "lane", "outcome", "owner",
+                 "started", "state", "sub", "task", "timed_out", "timer")
 
-    def __init__(self, owner: Dispatcher, sub: _Subscriber, event: Event[Any], attempt: int,
-                 context: contextvars.Context, stage: str) -> None:
+    def __init__(self, owner: Dispatcher, sub: Subscriber, event: Event[Any],
+                 context: contextvars.Context, hop: int) -> None:
         self.owner = owner
         self.sub = sub
-        self.event = event
-        self.attempt = attempt
+        self.event = event  # as emitted: its data is the snapshot, never handed out
         self.context = context
-        self.stage = stage
-        self.finished = False
+        self.hop = hop
+        self.attempt = 0
+        self.state = _QUEUED
+        self.lane = False  # holds a concurrency slot of its subscriber
         self.task: asyncio.Task[Any] | None = None
         self.timer: asyncio.TimerHandle | None = None
-        self.future: ThreadFuture[Any] | None = None
         self.due = 0.0
+        self.started = 0.0
+        self.timed_out = 0  # the attempt that was timed out
+        self.outcome: tuple[int, object, BaseException | None] | None = None
 
     def __call__(self, task: asyncio.Task[Any]) -> None:
         # The delivery is its own task-done callback: no partial per delivery.
-        self.owner._task_done(self, task)
+        # The common case (it succeeded, nothing else to tell) is handled here.
+        owner = self.owner
+        if self.task is task and self.state is _RUNNING and not self.lane \
+                and not task.cancelled() and task.exception() is None \
+                and not owner._hooks["delivered"]:
+            self.task = None
+            self.state = _DONE
+            owner._live.discard(self)
+            owner._pending -= 1
+            if not owner._pending or owner._room_waiters:
+                owner._pending += 1
+                owner._finish()
+            return
+        owner._task_done(self, task)
 
-    def done_in_thread(self) -> bool:
-        """A thread handler that succeeded, though no loop was left to hear about it."""
-        future = self.future
-        return (future is not None and future.done() and not future.cancelled()
-                and future.exception() is None and not inspect.isawaitable(future.result()))
 
+class _Lane:
+    """A subscriber with a concurrency limit: its running count and who waits for a slot."""
 
-def _is_async(handler: Handler) -> bool:
-    call = getattr(handler, "__call__", None)
-    return (inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
-            or inspect.iscoroutinefunction(inspect.unwrap(handler)))
+    __slots__ = ("backlog", "limit", "running")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.running = 0
+        self.backlog: deque[_Delivery] = deque()
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
@@ -134,95 +166,87 @@ def _task_starter(loop: asyncio.AbstractEventLoop) -> StartTask:
     if type(loop).create_task is not asyncio.BaseEventLoop.create_task or \
             loop.get_task_factory() is not None:
         return lambda coro, context: loop.create_task(coro, context=context)
+    import sys
+
     if sys.version_info >= (3, 12):
         return lambda coro, context: asyncio.Task(coro, loop=loop, context=context,
                                                   eager_start=True)
     return lambda coro, context: asyncio.Task(coro, loop=loop, context=context)
 
 
+def _no_loop(coro: Coroutine[Any, Any, Any], context: contextvars.Context) -> asyncio.Task[Any]:
+    raise RuntimeError("the dispatcher is not bound to an event loop yet")
+
+
+class _Capture:
+    """Events recorded by :func:`tscrun.testing.capture_events`."""
+
+    __slots__ = ("deliver", "dispatcher", "events")
+
+    def __init__(self, dispatcher: Dispatcher | None, deliver: bool) -> None:
+        self.dispatcher = dispatcher
+        self.deliver = deliver
+        self.events: list[Event[Any]] = []
+
+
+_captures: list[_Capture] = []
+
+
 class Dispatcher:
     """Delivers events to the subscribers a :class:`~tscrun.Config` declares.
 
-    Construction imports every subscriber's handler and every event's payload
-    TypedDict (the config's source roots are put on ``sys.path`` for that). A
-    handler that cannot be imported is an error here, naming subscriber and
-    target. An event whose payload type cannot be imported, or is not a
-    TypedDict, is logged as a warning and its payloads are only checked to be
-    mappings: the other events keep full validation.
+    Give it a config (its handlers and payload types are imported now, see
+    :func:`tscrun.wiring.wire`) or a :class:`~tscrun.wiring.Wiring` built
+    already. It delivers on the first event loop it is used from; another loop
+    may take over only once that one has stopped. From other threads and plain
+    ``def`` code use :meth:`emit_sync`.
     """
 
-    def __init__(self, config: Config) -> None:
-        if config.provider != "local":
-            raise TscrunError(
-                f'{config.path}: provider "{config.provider}" is not supported by the tscrun '
-                f'runtime yet; set provider = "local" to deliver events in this process')
-        self.config = config
-        self._max_attempts = config.max_attempts
-        self._retry_delay = config.retry_delay
-        self._key_prefix = "tool.tscrun." if config.path.name == "pyproject.toml" else ""
-        make_importable(config.source_roots)
-        subscribers = {name: self._load_handler(sub) for name, sub in config.subscribers.items()}
-        self._routes: dict[str, _Route] = {
-            name: _Route(self._load_validator(ev) if config.validate_payloads else None,
-                         tuple(subscribers[s] for s in ev.subscribers))
-            for name, ev in config.events.items()
-        }
-        self._queue: deque[tuple[Event[Any], tuple[_Subscriber, ...], contextvars.Context]] = \
+    def __init__(self, config: Config | Wiring) -> None:
+        cfg = config.config if isinstance(config, Wiring) else config
+        # A remote provider: this process validates and publishes, handlers run
+        # elsewhere (tscrun worker, Lambda), so none is imported here.
+        self._transport: Transport | None = None
+        if cfg.provider != "local":
+            from tscrun.providers import get_provider
+
+            self._transport = get_provider(cfg.provider).transport(cfg)
+        wiring = config if isinstance(config, Wiring) else \
+            wire(config, () if self._transport is not None else None)
+        self.config = wiring.config
+        self.wiring = wiring
+        self._routes: Mapping[str, Route] = wiring.routes
+        self._max_in_flight = self.config.max_in_flight
+        self._low_water = max(1, self._max_in_flight * 7 // 8)
+        self._max_hops = self.config.max_hops
+        self._lanes = {name: _Lane(sub.concurrency) for name, sub in wiring.subscribers.items()
+                       if sub.concurrency is not None}
+        self._queue: deque[tuple[Event[Any], tuple[Subscriber, ...], contextvars.Context, int]] = \
             deque()
         self._flush_scheduled = False
         self._pending = 0
+        self._parked = 0  # handlers waiting inside emit for room
         self._live: set[_Delivery] = set()
-        self._orphans: deque[tuple[_Delivery, ThreadFuture[Any]]] = deque()
+        self._ticker: asyncio.TimerHandle | None = None
+        timeouts = [sub.timeout for sub in wiring.subscribers.values()] or [self.config.timeout]
+        self._tick_every = min(1.0, min(timeouts) / 4)
         self._waiters: list[asyncio.Future[None]] = []
-        self._dead: list[DeadLetter] = []
+        self._room_waiters: deque[asyncio.Future[None]] = deque()
+        self._dead = DeadLetters(self.config.max_dead_letters)
+        self._hooks: dict[str, list[Callable[[Outcome], object]]] = {k: [] for k in _HOOK_KINDS}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._owned_loop: asyncio.AbstractEventLoop | None = None
+        self._owned_lock = threading.Lock()
         self._start_task: StartTask = _no_loop
-        self._pool: ThreadPoolExecutor | None = None
+        self._closing = False
         self._closed = False
         _alive.add(self)
-
-    # --- construction ---------------------------------------------------------------
-
-    def _load_handler(self, sub: SubscriberConfig) -> _Subscriber:
-        target = sub.handler
-        key = f"{self._key_prefix}events.subscribers.{sub.name}" + \
-            (".handler" if target.explicit else "")
-        how = "" if target.explicit else \
-            ' (found by convention; set handler = "module:function" to point elsewhere)'
-        try:
-            handler = import_target(target)
-        except TargetNotFound as exc:
-            raise ConfigError(
-                message("TSC201", target=target, subscriber=sub.name, reason=exc) + how,
-                path=self.config.path, key=key, line=target.line or sub.line) from None
-        except TargetBroken as exc:
-            raise TscrunError(f'handler "{target}" of subscriber "{sub.name}" could not be '
-                              f"imported: {exc}") from exc.__cause__
-        if not callable(handler):
-            raise ConfigError(
-                message("TSC201", target=target, subscriber=sub.name,
-                        reason=f"it is not callable ({type(handler).__name__} "
-                               f"{reprlib.repr(handler)})"),
-                path=self.config.path, key=key, line=target.line or sub.line)
-        return _Subscriber(sub.name, handler, str(target))
-
-    def _load_validator(self, ev: EventConfig) -> Callable[[object], None]:
-        try:
-            payload_type = import_target(ev.payload)
-            return PayloadValidator(ev.name, payload_type)  # type: ignore[arg-type]
-        except TargetBroken as exc:
-            raise TscrunError(f'payload type "{ev.payload}" of event "{ev.name}" could not be '
-                              f"imported: {exc}") from exc.__cause__
-        except (TargetNotFound, UnusablePayloadType) as exc:
-            logger.warning("%s; payloads of this event are only checked to be mappings",
-                           message("TSC301", event=ev.name, reason=exc))
-            return functools.partial(_check_mapping, ev.name)
 
     # --- public API -----------------------------------------------------------------
 
     @property
     def dead_letters(self) -> tuple[DeadLetter, ...]:
-        """Deliveries that failed every attempt, oldest first."""
+        """Deliveries that failed every attempt, oldest first (at most ``events.max-dead-letters``)."""
         return tuple(self._dead)
 
     @property
@@ -235,40 +259,96 @@ class Dispatcher:
         return self._closed
 
     def unfinished(self) -> list[tuple[str, Event[Any]]]:
-        """(subscriber, event) of every accepted delivery not finished yet."""
-        queued = [(sub.name, event) for event, subs, _ in self._queue for sub in subs]
-        return queued + [(d.sub.name, d.event) for d in self._live
-                         if not d.finished and not d.done_in_thread()]
+        """(subscriber, event) of every accepted delivery not finished yet; as many as ``pending``."""
+        out = [(sub.name, event) for event, subs, _, _ in self._queue for sub in subs]
+        out += [(d.sub.name, d.event) for d in self._live]
+        out += [(d.sub.name, d.event) for lane in self._lanes.values() for d in lane.backlog]
+        return out
 
     async def emit(self, name: str, data: Mapping[str, object]) -> None:
         """Accept event ``name`` for delivery to its subscribers.
 
-        Returns as soon as the event is validated and queued. Raises
-        :class:`~tscrun.UnknownEventError` or :class:`~tscrun.PayloadError`
-        before anything is delivered, and :class:`~tscrun.TscrunError` once the
-        dispatcher is closed.
+        Returns as soon as the event is validated and queued -- after waiting,
+        if ``events.max-in-flight`` deliveries are unfinished, until some
+        finish. Raises :class:`~tscrun.UnknownEventError` or
+        :class:`~tscrun.PayloadError` before anything is delivered, and
+        :class:`~tscrun.TscrunError` once the dispatcher is closing (except for
+        the follow-ups its running handlers emit), when a chain of events
+        emitted by handlers exceeds ``events.max-hops``, or when called from
+        an event loop other than the one it delivers on.
         """
         route = self._routes.get(name)
         if route is None:
-            if not isinstance(name, str):
-                raise TypeError(f"event name must be a str, got {type(name).__name__}")
-            raise UnknownEventError(name, self.config.closest_event(name))
-        if self._closed:
-            raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
-        if route.validate is not None:
-            route.validate(data)
+            route = self.wiring.route(name)
+        if self._transport is not None:
+            if self._closing:
+                raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
+            await publish(self._transport, route, route.accept(data))
+            return
+        origin = _ORIGIN.get()
+        hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
+        event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
+        if _captures and not self._capture(event):
+            return
         subscribers = route.subscribers
         if not subscribers:
             return
         loop = self._loop
         if loop is None or loop is not asyncio.get_running_loop():
-            loop = self._bind()
-        self._pending += len(subscribers)
-        # Handlers run in a copy of the emitter's context, as tasks would.
-        self._queue.append((Event(name, data), subscribers, contextvars.copy_context()))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self._flush)
+            self._bind()
+        if self._pending - self._parked >= self._max_in_flight:
+            await self._room(hop > 0)
+        self._enqueue(event, subscribers, contextvars.copy_context(), hop)
+
+    def emit_sync(self, name: str, data: Mapping[str, object]) -> None:
+        """Accept event ``name`` from plain ``def`` code or another thread; thread-safe.
+
+        Validates in the calling thread (errors are raised here, as by
+        :meth:`emit`) and returns once the event is accepted, waiting while
+        ``events.max-in-flight`` deliveries are unfinished. With no event loop
+        delivering yet, the dispatcher starts its own in a daemon thread
+        (:meth:`close_sync` stops it; at exit it is given ``events.timeout``
+        to finish). Called on the loop's own thread (a plain function run by a
+        coroutine), it queues without waiting: blocking there would stall the
+        loop.
+        """
+        route = self._routes.get(name)
+        if route is None:
+            route = self.wiring.route(name)
+        if self._transport is not None:
+            # The broker clients are bound to the loop that awaits them; a second
+            # loop in another thread would share them unsafely.
+            raise TscrunError(
+                f'cannot emit "{name}" with emit_sync: provider "{self.config.provider}" '
+                "publishes from the event loop; use `await events.emit(...)`")
+        origin = _ORIGIN.get()
+        hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
+        event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
+        if _captures and not self._capture(event):
+            return
+        subscribers = route.subscribers
+        if not subscribers:
+            return
+        context = contextvars.copy_context()
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None:
+            if self._loop is not running:
+                self._bind()
+            self._enqueue(event, subscribers, context, hop)
+            return
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            loop = self._start_own_loop()
+        elif not loop.is_running():
+            raise TscrunError(
+                f'cannot emit "{name}": the event loop this dispatcher delivers on is stopped but '
+                "not closed; run it again, or close it so that the dispatcher can start its own")
+        future = asyncio.run_coroutine_threadsafe(
+            self._accept_from_thread(event, subscribers, context, hop), loop)
+        future.result()
 
     async def drain(self) -> None:
         """Wait until every accepted delivery has succeeded or been dead-lettered."""
@@ -283,13 +363,17 @@ class Dispatcher:
                     self._waiters.remove(waiter)
 
     async def close(self, timeout: float | None = None) -> None:
-        """Stop accepting events and wait for every accepted delivery to finish.
+        """Stop accepting new events, let running handlers finish, then stop.
 
-        With ``timeout`` (seconds), deliveries still unfinished by then are
-        cancelled and moved to ``dead_letters`` (and logged), so nothing that
-        was accepted disappears without a trace.
+        While closing, only the follow-up events that running handlers emit
+        are accepted (and delivered); every other ``emit`` raises. Waits for
+        every accepted delivery, retries included. With ``timeout`` (seconds),
+        what is unfinished by then is cancelled and moved to ``dead_letters``
+        (and logged): nothing accepted disappears without a trace. A plain
+        ``def`` handler still running in its thread is left to finish on its
+        own; its thread never keeps the interpreter from exiting.
         """
-        self._closed = True
+        self._closing = True
         try:
             if timeout is None:
                 await self.drain()
@@ -299,31 +383,176 @@ class Dispatcher:
                 except TimeoutError:
                     self._abandon()
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
+            if not self._pending:
+                self._closed = True
+            if self._transport is not None:
+                await self._transport.close()
+
+    def drain_sync(self, timeout: float | None = None) -> None:
+        """:meth:`drain` from plain ``def`` code or another thread (``timeout`` in seconds)."""
+        self._run_sync(self.drain, timeout)
+
+    def close_sync(self, timeout: float | None = None) -> None:
+        """:meth:`close` from plain ``def`` code or another thread; stops the dispatcher's own loop."""
+        self._closing = True
+        self._run_sync(lambda: self.close(timeout), None)
+        if not self._pending:
+            self._closed = True
+        own = self._owned_loop
+        if own is not None and own.is_running():
+            own.call_soon_threadsafe(own.stop)
+
+    async def redrive(self, letters: Iterable[DeadLetter] | None = None) -> int:
+        """Deliver dead letters again, each to its one subscriber, with the same event id.
+
+        ``letters`` defaults to all of them. Each gets a fresh ``max-attempts``
+        (``event.attempt`` starts at 1 again) and the payload as validated at
+        emit; the letters are removed from ``dead_letters`` (a delivery that
+        fails again comes back as a new one). Returns how many were redriven.
+        Letters whose subscriber this dispatcher does not deliver to are kept.
+        """
+        if self._closing:
+            raise TscrunError("dispatcher is closed; cannot redrive dead letters")
+        self._bind()
+        subscribers = self.wiring.subscribers
+        taken = self._dead.take(letter for letter in (self._dead if letters is None else letters)
+                                if letter.subscriber in subscribers)
+        for letter in taken:
+            if self._pending - self._parked >= self._max_in_flight:
+                await self._room(False)
+            old = letter.event
+            event = Event(old.type, old.data, old.id, old.timestamp)
+            self._enqueue(event, (subscribers[letter.subscriber],),
+                          contextvars.copy_context(), 0)
+        return len(taken)
+
+    def clear_dead_letters(self, letters: Iterable[DeadLetter] | None = None) -> int:
+        """Forget ``letters`` (default: all). Returns how many were removed."""
+        return len(self._dead.take(letters))
+
+    def add_hook(self, kind: HookKind, hook: Callable[[Outcome], object]) -> Callable[[], None]:
+        """Call ``hook(outcome)`` after every delivery of that kind; returns a function removing it.
+
+        ``kind``: ``"delivered"``, ``"retried"`` or ``"dead_lettered"``. Hooks
+        run on the event loop and must be quick; an exception from a hook is
+        logged and otherwise ignored.
+        """
+        if kind not in self._hooks:
+            raise ValueError(f"unknown hook kind {kind!r}; expected one of "
+                             f"{', '.join(_HOOK_KINDS)}")
+        hooks = self._hooks[kind]
+        hooks.append(hook)
+
+        def remove() -> None:
+            if hook in hooks:
+                hooks.remove(hook)
+        return remove
+
+    # --- accepting ------------------------------------------------------------------
+
+    def _check_origin(self, name: str, origin: tuple[Dispatcher, int] | None) -> int:
+        """The hop of an event emitted now; raises if it may not be accepted."""
+        if origin is not None and origin[0] is self:
+            hop = origin[1] + 1
+            if hop > self._max_hops:
+                raise TscrunError(
+                    f'event "{name}" refused: it would be hop {hop} of a chain of events emitted '
+                    f"by handlers, more than events.max-hops = {self._max_hops} (a cycle such as "
+                    "A -> B -> A?)")
+            if self._closed:
+                raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
+            return hop
+        if self._closing:
+            raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
+        return 0
+
+    def _capture(self, event: Event[Any]) -> bool:
+        """Record ``event`` in the active captures; False when none of them delivers."""
+        deliver = True
+        for capture in _captures:
+            if capture.dispatcher is None or capture.dispatcher is self:
+                capture.events.append(event)
+                deliver = deliver and capture.deliver
+        return deliver
+
+    def _enqueue(self, event: Event[Any], subscribers: tuple[Subscriber, ...],
+                 context: contextvars.Context, hop: int) -> None:
+        self._pending += len(subscribers)
+        self._queue.append((event, subscribers, context, hop))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            assert self._loop is not None
+            self._loop.call_soon(self._flush)
+        if self._room_waiters and self._pending - self._parked < self._max_in_flight:
+            self._wake_room()
+
+    async def _room(self, from_handler: bool) -> None:
+        """Wait until fewer than ``max-in-flight`` deliveries are unfinished."""
+        loop = self._loop
+        assert loop is not None
+        if from_handler:
+            # A handler waiting here is not counted: if every delivery in
+            # flight were a handler waiting to emit, none could ever finish.
+            self._parked += 1
+        try:
+            while self._pending - self._parked >= self._max_in_flight:
+                if from_handler:
+                    self._wake_room()
+                waiter: asyncio.Future[None] = loop.create_future()
+                self._room_waiters.append(waiter)
+                await waiter
+        finally:
+            if from_handler:
+                self._parked -= 1
+
+    def _wake_room(self) -> None:
+        while self._room_waiters:
+            waiter = self._room_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    async def _accept_from_thread(self, event: Event[Any], subscribers: tuple[Subscriber, ...],
+                                  context: contextvars.Context, hop: int) -> None:
+        self._bind()
+        if self._pending - self._parked >= self._max_in_flight:
+            await self._room(hop > 0)
+        self._enqueue(event, subscribers, context, hop)
 
     # --- delivery -------------------------------------------------------------------
 
     def _flush(self) -> None:
         self._flush_scheduled = False
         queue = self._queue
-        # Only what was queued before this call: events emitted by the handlers
-        # started here wait for the next callback, so chains of events cannot
-        # starve the loop.
-        for _ in range(len(queue)):
-            event, subscribers, context = queue.popleft()
+        stop = time.perf_counter() + _FLUSH_BUDGET
+        started = 0
+        lanes = self._lanes
+        while queue:
+            event, subscribers, context, hop = queue.popleft()
+            context.run(_ORIGIN.set, (self, hop))
             last = len(subscribers) - 1
             for i, sub in enumerate(subscribers):
                 # Each delivery gets its own context, like a task would.
+                delivery = _Delivery(self, sub, event, context if i == last else context.copy(),
+                                     hop)
                 try:
-                    self._attempt(sub, event, 1, context if i == last else context.copy())
+                    if lanes and sub.name in lanes:
+                        self._admit(delivery)
+                    else:
+                        self._attempt(delivery)
                 except BaseException:
-                    # KeyboardInterrupt/SystemExit from a handler: keep what is
-                    # left of this event for later before letting it through.
+                    # KeyboardInterrupt/SystemExit from a handler (it is
+                    # dead-lettered): keep the rest of this event for later.
                     if i < last:
-                        queue.appendleft((event, subscribers[i + 1:], context))
+                        queue.appendleft((event, subscribers[i + 1:], context, hop))
                     self._schedule_flush()
                     raise
+            started += len(subscribers)
+            if started >= 64:
+                started = 0
+                if time.perf_counter() > stop:
+                    break  # let the loop run other callbacks; the rest comes next turn
+        self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         if self._queue and not self._flush_scheduled and self._loop is not None \
@@ -331,209 +560,391 @@ class Dispatcher:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
 
-    def _attempt(self, sub: _Subscriber, event: Event[Any], attempt: int,
-                 context: contextvars.Context) -> None:
+    def _admit(self, d: _Delivery) -> None:
+        lane = self._lanes.get(d.sub.name)
+        if lane is not None:
+            if lane.running >= lane.limit:
+                d.state = _QUEUED
+                lane.backlog.append(d)
+                return
+            lane.running += 1
+            d.lane = True
+        self._attempt(d)
+
+    def _attempt(self, d: _Delivery) -> None:
+        d.attempt += 1
+        event = d.event  # attempt 1 of every subscriber shares it: it and its data are read-only
+        if d.attempt > 1:
+            event = make_event(event.type, event.data, event.id, event.timestamp, d.attempt)
+            # A thread of an attempt that timed out may still be running in
+            # the old context; a context cannot be entered twice at once.
+            d.context = d.context.copy()
+        d.started = time.perf_counter()
+        sub = d.sub
         if not sub.is_async:
-            self._start_thread(sub, event, attempt, context)
+            d.state = _THREAD
+            self._live.add(d)
+            self._ensure_ticker()
+            attempt = d.attempt
+            workers.submit(lambda: self._in_thread(d, attempt, event))
             return
         try:
             # Calling an ``async def`` runs none of its body; a wrapper may, so
             # even this happens in the delivery's context.
-            result = context.run(sub.handler, event)
+            result = d.context.run(sub.handler, event)
         except Exception as exc:
-            self._failed(sub, event, attempt, context, exc)
+            self._failed(d, exc)
             return
         except BaseException as exc:
-            self._dead_letter(sub, event, attempt, exc)
+            self._failed(d, exc)
             raise
-        self._run(sub, event, attempt, context, result)
+        self._run(d, result)
 
-    def _run(self, sub: _Subscriber, event: Event[Any], attempt: int,
-             context: contextvars.Context, result: object) -> None:
+    def _run(self, d: _Delivery, result: object) -> None:
         """Run what an async handler returned in a task of its own.
 
         A real task, not a hand-driven coroutine: handlers may rely on
         ``asyncio.current_task()`` (``asyncio.timeout``, aiohttp, anyio do).
         """
-        if not inspect.iscoroutine(result):
+        if type(result) is not CoroutineType and not inspect.iscoroutine(result):
             if not inspect.isawaitable(result):
-                self._delivered()  # a wrapper that returned a plain value: it is done
+                self._succeeded(d)  # a wrapper that returned a plain value: it is done
                 return
             result = _await(result)
-        delivery = _Delivery(self, sub, event, attempt, context, _RUNNING)
-        task = delivery.task = self._start_task(result, context)
+        d.state = _RUNNING
+        try:
+            task = self._start_task(result, d.context)
+        except BaseException as exc:  # KeyboardInterrupt/SystemExit in an eager first step
+            self._failed(d, exc)
+            raise
+        d.task = task
         if task.done():  # an eager task that finished without suspending
-            self._task_done(delivery, task)
+            self._task_done(d, task)
             return
-        self._live.add(delivery)
-        task.add_done_callback(delivery)
+        self._live.add(d)
+        if self._ticker is None:
+            self._ensure_ticker()
+        task.add_done_callback(d)
 
-    def _task_done(self, delivery: _Delivery, task: asyncio.Task[Any]) -> None:
-        self._live.discard(delivery)
-        if delivery.finished:
+    def _task_done(self, d: _Delivery, task: asyncio.Task[Any]) -> None:
+        if d.task is not task or d.state is not _RUNNING:
             return
-        delivery.finished = True
+        d.task = None
+        self._live.discard(d)
         if task.cancelled():
-            self._dead_letter(delivery.sub, delivery.event, delivery.attempt,
-                              asyncio.CancelledError(
-                                  "the handler's task was cancelled before it finished (an "
-                                  "event loop that ends cancels its tasks: await drain() first)"))
+            if d.timed_out == d.attempt:
+                self._failed(d, self._timeout_error(d))
+            elif task.cancelling():
+                self._failed(d, None, "CancelledError",
+                             "the handler's task was cancelled before it finished (an event "
+                             "loop that ends cancels its tasks: await drain() first)")
+            else:
+                self._failed(d, None, "CancelledError",
+                             "the handler raised CancelledError itself (nothing cancelled it); "
+                             "it is not retried")
             return
         exc = task.exception()
-        if exc is None:
-            self._delivered()
-        else:
-            self._failed(delivery.sub, delivery.event, delivery.attempt, delivery.context, exc)
-
-    def _start_thread(self, sub: _Subscriber, event: Event[Any], attempt: int,
-                      context: contextvars.Context) -> None:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(thread_name_prefix="tscrun-handler")
-        delivery = _Delivery(self, sub, event, attempt, context, _THREAD)
-        self._live.add(delivery)
-        future = delivery.future = self._pool.submit(context.run, sub.handler, event)
-        future.add_done_callback(functools.partial(self._thread_finished, delivery))
-
-    def _thread_finished(self, delivery: _Delivery, future: ThreadFuture[Any]) -> None:
-        # Runs in the worker thread: hand the outcome to whichever loop the
-        # dispatcher is bound to by now.
-        loop = self._loop
-        try:
-            if loop is None:
-                raise RuntimeError("no loop")
-            loop.call_soon_threadsafe(self._thread_done, delivery, future)
-        except RuntimeError:  # loop closed: picked up when the dispatcher is next used
-            self._orphans.append((delivery, future))
-
-    def _thread_done(self, delivery: _Delivery, future: ThreadFuture[Any]) -> None:
-        self._live.discard(delivery)
-        if delivery.finished:
-            return
-        delivery.finished = True
-        exc = future.exception()
         if exc is not None:
-            self._failed(delivery.sub, delivery.event, delivery.attempt, delivery.context, exc)
+            self._failed(d, exc)
+        elif d.lane or self._hooks["delivered"]:
+            self._succeeded(d)
+        else:  # the common case, inlined
+            d.state = _DONE
+            self._pending -= 1
+            if not self._pending or self._room_waiters:
+                self._pending += 1
+                self._finish()
+
+    def _in_thread(self, d: _Delivery, attempt: int, event: Event[Any]) -> None:
+        # Runs in a worker thread.
+        try:
+            outcome: tuple[int, object, BaseException | None] = \
+                (attempt, d.context.run(d.sub.handler, event), None)
+        except BaseException as exc:
+            outcome = (attempt, None, exc)
+        d.outcome = outcome  # read by _adopt when no loop was left to hear about it
+        loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._thread_done, d, attempt)
+            except RuntimeError:
+                pass  # loop closed: picked up when the dispatcher is next used
+
+    def _thread_done(self, d: _Delivery, attempt: int) -> None:
+        outcome = d.outcome
+        if d.state is not _THREAD or d.attempt != attempt or outcome is None \
+                or outcome[0] != attempt:
+            return  # timed out (or abandoned) already; this thread was given up on
+        d.outcome = None
+        self._live.discard(d)
+        _, result, exc = outcome
+        if exc is not None:
+            self._failed(d, exc)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise exc  # never swallowed: it stops the loop as it would on the loop
             return
-        result = future.result()
         if inspect.isawaitable(result):
             # A plain def that returned an awaitable (a wrapped coroutine
             # function): finish it on the loop.
-            self._run(delivery.sub, delivery.event, delivery.attempt, delivery.context, result)
+            self._run(d, result)
             return
-        self._delivered()
+        self._succeeded(d)
 
-    def _failed(self, sub: _Subscriber, event: Event[Any], attempt: int,
-                context: contextvars.Context, exc: BaseException) -> None:
-        if attempt >= self._max_attempts:
-            self._dead_letter(sub, event, attempt, exc)
+    # --- timeouts -------------------------------------------------------------------
+
+    def _ensure_ticker(self) -> None:
+        """Make sure the ticker that times out attempts runs while attempts are live.
+
+        One periodic scan of the live deliveries costs far less than a timer
+        per delivery: at most a quarter of the shortest timeout late.
+        """
+        if self._ticker is None:
+            loop = self._loop
+            assert loop is not None
+            self._ticker = loop.call_later(self._tick_every, self._tick)
+
+    def _tick(self) -> None:
+        self._ticker = None
+        now = time.perf_counter()
+        expired = [d for d in self._live if (d.state is _RUNNING or d.state is _THREAD)
+                   and d.timed_out != d.attempt and now - d.started >= d.sub.timeout]
+        for d in expired:
+            self._time_out(d)
+        if self._live:
+            self._ensure_ticker()
+
+    def _time_out(self, d: _Delivery) -> None:
+        d.timed_out = d.attempt
+        if d.state is _RUNNING and d.task is not None:
+            d.task.cancel()  # _task_done counts it as a failed attempt
+        elif d.state is _THREAD:
+            # A thread cannot be stopped: the attempt is given up on (the
+            # thread finishes on its own, outside the subscriber's slots).
+            self._live.discard(d)
+            self._failed(d, self._timeout_error(d))
+
+    def _timeout_error(self, d: _Delivery) -> TimeoutError:
+        where = " (its worker thread was left running)" if not d.sub.is_async else ""
+        return TimeoutError(f"attempt {d.attempt} did not finish within {d.sub.timeout:g} s "
+                            f"(timeout){where}")
+
+    # --- outcomes -------------------------------------------------------------------
+
+    def _release(self, d: _Delivery) -> None:
+        if d.lane:
+            d.lane = False
+            lane = self._lanes[d.sub.name]
+            lane.running -= 1
+            if lane.backlog:
+                assert self._loop is not None
+                # Started from a callback of its own, so that a long backlog of
+                # handlers finishing at once never recurses.
+                self._loop.call_soon(self._next_in_lane, lane)
+
+    def _next_in_lane(self, lane: _Lane) -> None:
+        while lane.backlog and lane.running < lane.limit:
+            d = lane.backlog.popleft()
+            lane.running += 1
+            d.lane = True
+            self._attempt(d)
+
+    def _succeeded(self, d: _Delivery) -> None:
+        self._release(d)
+        d.state = _DONE
+        if self._hooks["delivered"]:
+            self._notify("delivered", d, None)
+        self._finish()
+
+    def _failed(self, d: _Delivery, exc: BaseException | None, error_type: str = "",
+                message: str = "") -> None:
+        """An attempt failed: retry an ``Exception``; dead-letter anything else at once."""
+        self._release(d)
+        sub = d.sub
+        if isinstance(exc, Exception) and d.attempt < sub.max_attempts:
+            loop = self._loop
+            assert loop is not None
+            delay = min(sub.retry_delay * 2.0 ** min(d.attempt - 1, 64),
+                        max(MAX_BACKOFF, sub.retry_delay))
+            event = d.event
+            logger.warning('subscriber "%s" failed on event "%s" (id %s), attempt %d of %d: %r; '
+                           "retrying in %g s", sub.name, event.type, event.id, d.attempt,
+                           sub.max_attempts, exc, delay,
+                           extra={"event": event.type, "id": event.id,
+                                  "subscriber": sub.name, "attempt": d.attempt})
+            if self._hooks["retried"]:
+                self._notify("retried", d, f"{type(exc).__name__}: {exc}", delay)
+            d.state = _WAITING
+            d.due = loop.time() + delay
+            d.timer = loop.call_at(d.due, self._retry, d, d.attempt)
+            self._live.add(d)
             return
-        assert self._loop is not None
-        delay = self._retry_delay * 2 ** (attempt - 1)
-        logger.warning('subscriber "%s" failed on event "%s" (id %s), attempt %d of %d: %r; '
-                       "retrying in %g s", sub.name, event.type, event.id, attempt,
-                       self._max_attempts, exc, delay)
-        delivery = _Delivery(self, sub, event, attempt + 1, context, _WAITING)
-        delivery.due = time.monotonic() + delay
-        delivery.timer = self._loop.call_later(delay, self._retry, delivery)
-        self._live.add(delivery)
+        self._dead_letter(d, d.attempt, exc, error_type, message)
 
-    def _retry(self, delivery: _Delivery) -> None:
-        if delivery.finished or delivery not in self._live:
+    def _retry(self, d: _Delivery, attempt: int) -> None:
+        if d.state is not _WAITING or d.attempt != attempt:
             return
-        self._live.discard(delivery)
-        delivery.finished = True
-        self._attempt(delivery.sub, delivery.event, delivery.attempt, delivery.context)
+        self._live.discard(d)
+        d.timer = None
+        self._admit(d)
 
-    def _delivered(self) -> None:
+    def _dead_letter(self, d: _Delivery, attempts: int, exc: BaseException | None,
+                     error_type: str = "", message: str = "") -> None:
+        d.state = _DONE
+        root = d.event
+        tb = ""
+        if exc is not None:
+            error_type, message, tb = describe_error(exc)
+        letter = DeadLetter(d.sub.name, make_event(root.type, root.data, root.id,
+                                                   root.timestamp, max(attempts, 1)),
+                            attempts, error_type, message, tb)
+        self._dead.add(letter)
+        logger.error('subscriber "%s" gave up on event "%s" (id %s) after %d attempt(s): %s; '
+                     "it is kept in dead_letters", d.sub.name, root.type, root.id, attempts,
+                     letter.error,
+                     exc_info=(type(exc), exc, exc.__traceback__) if exc is not None else None,
+                     extra={"event": root.type, "id": root.id, "subscriber": d.sub.name,
+                            "attempt": attempts})
+        if self._hooks["dead_lettered"]:
+            self._notify("dead_lettered", d, letter.error)
+        self._finish()
+
+    def _finish(self) -> None:
         self._pending -= 1
         if not self._pending:
-            self._wake()
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+        if self._room_waiters and self._pending - self._parked < self._low_water:
+            self._wake_room()
 
-    def _dead_letter(self, sub: _Subscriber, event: Event[Any], attempts: int,
-                     exc: BaseException) -> None:
-        self._dead.append(DeadLetter(sub.name, event, exc, attempts))
-        logger.error('subscriber "%s" gave up on event "%s" (id %s) after %d attempt(s); '
-                     "it is kept in dead_letters", sub.name, event.type, event.id, attempts,
-                     exc_info=(type(exc), exc, exc.__traceback__))
-        self._delivered()
-
-    def _wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+    def _notify(self, kind: HookKind, d: _Delivery, error: str | None,
+                retry_in: float | None = None) -> None:
+        duration = time.perf_counter() - d.started if d.started else 0.0
+        outcome = Outcome(kind, d.sub.name, d.event, d.attempt, duration, error, retry_in)
+        for hook in list(self._hooks[kind]):
+            try:
+                hook(outcome)
+            except Exception:
+                logger.exception("tscrun %s hook %r failed", kind, hook)
 
     # --- event loops ----------------------------------------------------------------
 
     def _bind(self) -> asyncio.AbstractEventLoop:
-        """Bind to the running loop; move over what a finished previous loop left behind."""
+        """Bind to the running loop; take over from a previous loop only once it has stopped."""
         loop = asyncio.get_running_loop()
         old = self._loop
         if loop is old:
             return loop
-        if old is not None and self._pending and old.is_running():
-            raise TscrunError("this dispatcher is delivering events on another running event "
-                              "loop; use one dispatcher per event loop")
+        if old is not None and old.is_running():
+            raise TscrunError(
+                "this dispatcher delivers events on an event loop running in another thread; "
+                "use emit_sync() from other threads (one dispatcher serves one event loop)")
         self._loop = loop
         self._start_task = _task_starter(loop)
         self._waiters = []  # futures of the old loop can never be awaited again
+        self._room_waiters = deque()
+        self._parked = 0
         self._flush_scheduled = False
-        if old is not None and self._pending:
-            self._adopt(old)
+        if old is not None:
+            self._adopt()
         return loop
 
-    def _adopt(self, old: asyncio.AbstractEventLoop) -> None:
-        assert self._loop is not None
-        lost: list[_Delivery] = []
-        restart: list[_Delivery] = []
-        for delivery in list(self._live):
-            if delivery.stage == _WAITING and delivery.timer is not None:
-                delivery.timer.cancel()
-                delay = max(0.0, delivery.due - time.monotonic())
-                delivery.timer = self._loop.call_later(delay, self._retry, delivery)
-            elif delivery.stage == _RUNNING and delivery.task is not None:
-                coro = delivery.task.get_coro()
+    def _adopt(self) -> None:
+        """Carry on, on the new loop, with what a stopped loop left unfinished."""
+        loop = self._loop
+        assert loop is not None
+        self._ticker = None  # a timer of the old loop never fires now
+        if self._live:
+            self._ensure_ticker()
+        for d in list(self._live):
+            if d.state is _WAITING:
+                if d.timer is not None:
+                    d.timer.cancel()
+                d.timer = loop.call_at(d.due, self._retry, d, d.attempt)
+            elif d.state is _THREAD and d.outcome is not None:
+                self._thread_done(d, d.attempt)  # finished while no loop listened
+            elif d.state is _RUNNING and d.task is not None:
+                task = d.task
+                coro = task.get_coro()
+                self._live.discard(d)
+                d.task = None
                 if inspect.iscoroutine(coro) and \
                         inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
-                    restart.append(delivery)  # its handler never started: start it here
+                    # Its handler never started: start it here. The old task
+                    # can never run now; silence its "destroyed but pending".
+                    task._log_destroy_pending = False  # type: ignore[attr-defined]
+                    coro.close()
+                    self._release(d)
+                    d.attempt -= 1
+                    self._admit(d)
                 else:
-                    lost.append(delivery)
-        for delivery in restart:
-            self._live.discard(delivery)
-            delivery.finished = True
-            assert delivery.task is not None
-            # The old task can never run now; silence its "destroyed but
-            # pending" warning, since the delivery goes on here.
-            delivery.task._log_destroy_pending = False  # type: ignore[attr-defined]
-            coro = delivery.task.get_coro()
-            if inspect.iscoroutine(coro):
-                coro.close()
-            self._attempt(delivery.sub, delivery.event, delivery.attempt, delivery.context)
-        for delivery in lost:
-            self._live.discard(delivery)
-            delivery.finished = True
-            self._dead_letter(delivery.sub, delivery.event, delivery.attempt, TscrunError(
-                "the event loop stopped while the handler was running"))
-        while self._orphans:
-            self._thread_done(*self._orphans.popleft())
+                    self._failed(d, None, "TscrunError",
+                                 "the event loop stopped while the handler was running")
+        for lane in self._lanes.values():
+            if lane.backlog and lane.running < lane.limit:
+                loop.call_soon(self._next_in_lane, lane)
         self._schedule_flush()
+
+    def _start_own_loop(self) -> asyncio.AbstractEventLoop:
+        """A loop in a daemon thread, for a program that emits with no loop of its own."""
+        with self._owned_lock:
+            own = self._owned_loop
+            if own is not None and own.is_running():
+                return own
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            threading.Thread(target=run, name="tscrun-dispatcher", daemon=True).start()
+            ready.wait()
+            self._owned_loop = loop
+            return loop
+
+    def _run_sync(self, make: Callable[[], Coroutine[Any, Any, None]],
+                  timeout: float | None) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise TscrunError("drain_sync()/close_sync() would block the running event loop; "
+                              "await drain() or close() instead")
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            if not self._pending:
+                return
+            loop = self._start_own_loop()
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(make(), loop).result(timeout)
+        else:
+            loop.run_until_complete(make())
 
     def _abandon(self) -> None:
         """Dead-letter everything unfinished (``close`` timed out)."""
-        error = TscrunError("the dispatcher was closed before this delivery finished")
+        error = "the dispatcher was closed before this delivery finished"
         while self._queue:
-            event, subscribers, _ = self._queue.popleft()
+            event, subscribers, context, hop = self._queue.popleft()
             for sub in subscribers:
-                self._dead_letter(sub, event, 0, error)
-        for delivery in list(self._live):
-            self._live.discard(delivery)
-            delivery.finished = True
-            if delivery.task is not None:
-                delivery.task.cancel()
-            if delivery.timer is not None:
-                delivery.timer.cancel()
-            attempts = delivery.attempt - (1 if delivery.stage == _WAITING else 0)
-            self._dead_letter(delivery.sub, delivery.event, attempts, error)
+                self._dead_letter(_Delivery(self, sub, event, context, hop), 0, None,
+                                  "TscrunError", error)
+        for lane in self._lanes.values():
+            while lane.backlog:
+                d = lane.backlog.popleft()
+                self._dead_letter(d, d.attempt, None, "TscrunError", error)
+        for d in list(self._live):
+            self._live.discard(d)
+            if d.task is not None:
+                d.task.cancel()
+                d.task = None
+            if d.timer is not None:
+                d.timer.cancel()
+            self._release(d)
+            self._dead_letter(d, d.attempt, None, "TscrunError", error)
 
 
 # Dispatchers still alive at interpreter exit are asked what they never delivered:
@@ -542,20 +953,21 @@ _alive: weakref.WeakSet[Dispatcher] = weakref.WeakSet()
 
 
 @atexit.register
-def _report_unfinished() -> None:
+def _at_exit() -> None:
     for dispatcher in list(_alive):
+        own = dispatcher._owned_loop
+        if own is not None and own.is_running() and dispatcher._loop is own \
+                and dispatcher.pending:
+            # Events emitted with emit_sync() by a program without a loop of
+            # its own: give them the per-attempt timeout to finish.
+            try:
+                dispatcher.close_sync(timeout=dispatcher.config.timeout)
+            except Exception:
+                logger.exception("tscrun: closing the dispatcher at exit failed")
         unfinished = dispatcher.unfinished()
         if unfinished:
             logger.error("%d accepted event deliver%s never finished because the program ended "
                          "first (await drain() or close() before the event loop ends): %s",
-                         len(unfinished), "y" if len(unfinished) == 1 else "ies", ", ".join(f'"{event.type}" (id {event.id}) to '
-                                                    f'"{sub}"' for sub, event in unfinished))
-
-
-def _no_loop(coro: Coroutine[Any, Any, Any], context: contextvars.Context) -> asyncio.Task[Any]:
-    raise RuntimeError("the dispatcher is not bound to an event loop yet")
-
-
-def _check_mapping(event: str, data: object) -> None:
-    if not isinstance(data, Mapping):
-        raise PayloadError(event, None, f"expected a mapping, got {type(data).__name__}")
+                         len(unfinished), "y" if len(unfinished) == 1 else "ies",
+                         ", ".join(f'"{event.type}" (id {event.id}) to "{sub}"'
+                                   for sub, event in unfinished))

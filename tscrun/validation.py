@@ -144,6 +144,7 @@ class _Compiler:
     def __init__(self, slow: Callable[[Any, Any], bool]) -> None:
         self.slow = slow
         self.typed_dicts: dict[int, list[_Check]] = {}
+        self.forward: dict[int, list[_Check]] = {}
 
     def compile(self, tp: Any) -> _Check:
         tp = _strip(tp)
@@ -176,7 +177,10 @@ class _Compiler:
     def _typed_dict(self, tp: Any) -> _Check:
         seen = self.typed_dicts.get(id(tp))
         if seen is not None:  # recursive TypedDict: check through the cell
-            return lambda value: seen[0](value)
+            def recursive(value: Any) -> bool:
+                return seen[0](value)
+            self.forward.setdefault(id(tp), []).append(recursive)
+            return recursive
         if getattr(tp, "__extra_items__", _NO_EXTRA_ITEMS) is not _NO_EXTRA_ITEMS:
             slow = self.slow
             return lambda value: slow(value, tp)
@@ -215,6 +219,12 @@ class _Compiler:
             return True
 
         cell[0] = check_typed_dict
+        # A field holding this same TypedDict calls it directly, not through
+        # the cell: one frame per level, so a payload nested hundreds deep
+        # stays far from the recursion limit.
+        forward = self.forward.pop(id(tp), [])
+        other[:] = [(key, check_typed_dict if check in forward else check)
+                    for key, check in other]
         return check_typed_dict
 
 
@@ -353,7 +363,7 @@ class PayloadValidator:
     def _passes(self, value: object, tp: Any) -> bool:
         try:
             self._check(value, tp, self._memo)
-        except self._error:
+        except (self._error, TypeError):
             return False
         return True
 
@@ -364,14 +374,47 @@ class PayloadValidator:
                 raise PayloadError(self.event, None, f"expected a mapping ({self.typed_dict.__name__}"
                                    f"), got {_describe_value(data)}")
             data = dict(data)
-        if self._fast(data):
-            return
+        try:
+            if self._fast(data):
+                return
+        except RecursionError:
+            raise PayloadError(self.event, None, "the payload is nested too deeply to check "
+                               "(deeper than the interpreter's recursion limit)") from None
         # typeguard decides (the fast check may refuse what it accepts, such
         # as a Mock) and its failure is what gets explained.
         try:
             self._check(data, self.typed_dict, self._memo)
         except self._error as exc:
             raise self._explain(data, exc) from None
+        except (TypeError, RecursionError):
+            pass  # typeguard cannot check this type (Literal[1.5]): the fast check stands
+        else:
+            if not _typeguard_misreads(self.typed_dict, set()):
+                return
+        # typeguard passed a payload that a qualifier inside Annotated (which
+        # it does not look into) or a Literal it refuses makes invalid.
+        raise PayloadError(self.event, *self._explain_fast(data, self.typed_dict, ""))
+
+    def _explain_fast(self, value: Any, tp: Any, path: str) -> tuple[str | None, str]:
+        """(key path, problem) of the first failure the fast check finds."""
+        tp = _strip(tp)
+        if is_typeddict(tp) and isinstance(value, Mapping):
+            hints = _hints(tp)
+            required = _required_keys(tp)
+            missing = [k for k in hints if k in required and k not in value]
+            if missing:
+                keys = ", ".join(f'"{k}"' for k in missing)
+                return (f"{path}.{missing[0]}" if path else missing[0],
+                        f"missing required key(s) {keys} of {tp.__name__}")
+            extra = [k for k in value if k not in hints]
+            if extra:
+                return (f"{path}.{extra[0]}" if path else str(extra[0]),
+                        f"unexpected key(s) {', '.join(repr(k) for k in extra)}")
+            compiler = _Compiler(self._passes)
+            for key, hint in hints.items():
+                if key in value and not compiler.compile(hint)(value[key]):
+                    return self._explain_fast(value[key], hint, f"{path}.{key}" if path else key)
+        return path or None, f"expected {describe_type(tp)}, got {_describe_value(value)}"
 
     def _explain(self, data: object, exc: Exception) -> PayloadError:
         steps, problem = self._diagnose(data, self.typed_dict, exc)
@@ -444,3 +487,38 @@ def _descend(tp: Any, value: Any, step: _Step) -> tuple[Any, Any]:
             return _strip(args[arg]), item
         return _strip(args[0]) if args else Any, item
     raise ValueError(step)
+
+
+def _typeguard_misreads(tp: Any, seen: set[int]) -> bool:
+    """Whether ``tp`` holds what typeguard checks wrongly without saying so.
+
+    ``Annotated[NotRequired[int], ...]`` (and ``Required``/``ReadOnly`` inside
+    ``Annotated``): typeguard unwraps ``Annotated`` and then accepts anything.
+    The fast check reads these correctly, so it decides alone there.
+    """
+    if id(tp) in seen:
+        return False
+    seen.add(id(tp))
+    if get_origin(tp) in (typing.Annotated, typing_extensions.Annotated):
+        inner = get_args(tp)[0]
+        if get_origin(inner) in _QUALIFIERS:
+            return True
+    if is_typeddict(tp):
+        raw = typing.get_type_hints(tp, include_extras=True)
+        return any(_typeguard_misreads(hint, seen) for hint in raw.values())
+    return any(_typeguard_misreads(arg, seen) for arg in get_args(tp)
+               if arg is not Ellipsis and not isinstance(arg, (str, int, float, bytes, bool)))
+
+
+def typed_dict_fields(typed_dict: type) -> list[tuple[str, Any, bool]]:
+    """``(key, type, required)`` for each key of ``typed_dict``, read as the check at emit reads it.
+
+    Qualifiers (``NotRequired``, ``ReadOnly``, ``Annotated``) are stripped from
+    the type; other tools (the JSON Schema of ``tscrun aws plan``) build on
+    this so that they never disagree with validation about what a payload is.
+    """
+    required = _required_keys(typed_dict)
+    return [(key, tp, key in required) for key, tp in _hints(typed_dict).items()]
+
+
+strip_qualifiers = _strip

@@ -22,6 +22,7 @@ from typing import ClassVar
 import libcst as cst
 
 from tscrun.config import Config, SubscriberConfig
+from tscrun.diagnostics import CONVENTION_HINT
 from tscrun_lint.literals import bool_literal, literal_value, string_value
 from tscrun_lint.modules import (
     Binding,
@@ -73,6 +74,8 @@ class HandlerInfo:
     line: int
     column: int
     accepted: tuple[TypedDictType, ...] | None
+    generator: tuple[int, int, str] | None = None
+    """(line, column, "generator" or "async generator") of a handler whose body yields."""
 
 
 _TYPEDDICT = frozenset({"typing.TypedDict"})
@@ -94,6 +97,25 @@ _KNOWN_NOT_TYPEDDICT = re.compile(
     r"^(builtins\.\w+|enum\.\w+|abc\.ABC|typing\.(NamedTuple|Protocol|Generic)|"
     r"pydantic(\.main)?\.BaseModel|msgspec\.Struct|"
     r"(django\.db\.models|django\.db\.models\.base)\.Model)$")
+
+
+# Stands for the subject of a "... is not a TypedDict" reason in the cache below: a
+# class is looked up under many names (the config's target, a base, a field's
+# forward reference), and the reason must name the one asked about, not the first.
+_SUBJECT = "\x00subject\x00"
+
+
+def _about(found: TypedDictType | Missing | None, what: str) -> TypedDictType | Missing | None:
+    if isinstance(found, _Cycle | _TooDeep):
+        if not what:
+            return found  # a base: passed up as is to the class asked about
+        if isinstance(found, _Cycle):
+            return Missing(f'{what} has cyclic inheritance (through "{found.reason}")')
+        return Missing(f"{what} inherits through more than {_MAX_INHERITANCE} levels of "
+                       f"bases; not analysed")
+    if isinstance(found, Missing) and _SUBJECT in found.reason:
+        return Missing(found.reason.replace(_SUBJECT, what))
+    return found
 
 
 @dataclass(frozen=True)
@@ -178,8 +200,7 @@ class Catalog:
             return None
         target = ev.payload
         # Worded as the mypy plugin words it: users get the same reason from both tools.
-        hint = "" if target.explicit else \
-            "; define it there or name the event's TypedDict under [events.types]"
+        hint = "" if target.explicit else CONVENTION_HINT
         if not self.index.exists(target.module):
             return Missing(f'module "{target.module}" not found under the source roots '
                            f'(looking for "{target}"){hint}')
@@ -296,15 +317,19 @@ class Catalog:
         if not isinstance(node, cst.FunctionDef):
             line, col = sym.module.position(node) if node is not None else (1, 0)
             return HandlerInfo(sym.module.path, line, col, None)
+        generator = None
+        if _yields(node):
+            kind = "async generator" if node.asynchronous is not None else "generator"
+            generator = (*sym.module.position(node.name), kind)
         params = [*node.params.posonly_params, *node.params.params]
         ann = params[0].annotation if params else None
         if ann is None:
             line, col = sym.module.position(node.name)
-            return HandlerInfo(sym.module.path, line, col, None)
+            return HandlerInfo(sym.module.path, line, col, None, generator)
         line, col = sym.module.position(ann.annotation)
         resolver = self.module_resolver(sym.module)
         accepted = self._event_payloads(resolver, ann.annotation, 0)
-        return HandlerInfo(sym.module.path, line, col, accepted)
+        return HandlerInfo(sym.module.path, line, col, accepted, generator)
 
     def _event_payloads(self, resolver: Resolver, expr: cst.BaseExpression,
                         depth: int) -> tuple[TypedDictType, ...] | None:
@@ -362,21 +387,16 @@ class Catalog:
         if isinstance(cached, _InProgress):
             return _Cycle(f"{sym.module.name}.{sym.name}")
         if key in self._tds:
-            return cached
+            return _about(cached, what)
         self._tds[key] = _IN_PROGRESS
         result: TypedDictType | Missing | None
         try:
-            result = self._build(sym, what, depth)
+            result = self._build(sym, _SUBJECT, depth)
         except RecursionError:
             result = None
         if self._tds.get(key) is _IN_PROGRESS:
-            if isinstance(result, Missing):
-                # Not cached: the reason names what the caller asked about ("" for a
-                # base or a handler's annotation), and another caller needs its own.
-                del self._tds[key]
-            else:
-                self._tds[key] = result
-        return result
+            self._tds[key] = result
+        return _about(result, what)
 
     def _build(self, sym: DefSym, what: str, depth: int) -> TypedDictType | Missing | None:
         b = sym.binding
@@ -414,6 +434,9 @@ class Catalog:
             expr = arg.value
             if isinstance(expr, cst.Subscript):
                 expr = expr.value  # Generic[T], or a generic TypedDict base
+            if isinstance(expr, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
+                other = True  # class C("Base"): not even a class at runtime
+                continue
             base = resolver(expr)
             if isinstance(base, External) and base.qualname in _TYPEDDICT:
                 direct = True
@@ -428,12 +451,7 @@ class Catalog:
                 elif isinstance(td, _Cycle | _TooDeep):
                     # Passed up to the class the caller asked about, which words it
                     # (mypy: 'Cannot resolve name (possible cyclic definition)').
-                    if not what:
-                        return td
-                    if isinstance(td, _Cycle):
-                        return Missing(f'{what} has cyclic inheritance (through "{td.reason}")')
-                    return Missing(f"{what} inherits through more than {_MAX_INHERITANCE} "
-                                   f"levels of bases; not analysed")
+                    return td
                 else:
                     other = True
             elif isinstance(base, External) and not _KNOWN_NOT_TYPEDDICT.match(base.qualname):
@@ -443,9 +461,9 @@ class Catalog:
             else:
                 other = True
         if not direct and not bases:
-            if other or not node.bases:
-                return Missing(f"{what} is not a TypedDict")
-            return None
+            # Every base was Generic[...] or certainly not a TypedDict (anything
+            # undecidable returned above): class Outer(Generic[T]) is a plain class.
+            return Missing(f"{what} is not a TypedDict")
         if other:
             return None  # mixing TypedDict with other bases: mypy rejects; we cannot model it
         total = True
@@ -700,3 +718,29 @@ def parse_expr(text: str) -> cst.BaseExpression | None:
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         # a malformed forward reference: mypy reports it, we stay silent
         return None
+
+
+class _YieldFinder(cst.CSTVisitor):
+    """Finds ``yield`` in a function's own body (not in functions or classes nested in it)."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.found = True
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _yields(func: cst.FunctionDef) -> bool:
+    finder = _YieldFinder()
+    func.body.visit(finder)
+    return finder.found

@@ -35,7 +35,9 @@ def _codes(value: str) -> list[str]:
 
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Check tscrun event emits, payloads, subscribers and "
-                "config statically (never importing the checked code).")
+                "config statically (never importing the checked code).",
+                epilog=f"In an editor: {PROG} lsp starts the language server "
+                       f"(see {PROG} lsp --help).")
     p.add_argument("paths", nargs="*", type=Path, default=None, metavar="PATH",
                    help="files or folders to check (default: .); a config file among them "
                         "re-checks its whole project")
@@ -95,6 +97,9 @@ def _requested_format(argv: Sequence[str]) -> str:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lsp"]:
+        return _lsp(argv[1:])
     args = parser().parse_args(argv)
     if args.explain:
         from tscrun_lint.explain import explain_text
@@ -155,6 +160,29 @@ def _main(argv: Sequence[str] | None) -> int:
     elif fixed_count:
         print(f"Fixed {fixed_count} problem{'s' if fixed_count != 1 else ''}.", file=sys.stderr)
     return 1 if diagnostics else 0
+
+
+def _lsp(argv: Sequence[str]) -> int:
+    """``tscrun-lint lsp``: the language server on stdin/stdout (see tscrun_lint.lsp)."""
+    p = _Parser(prog=f"{PROG} lsp", description="Language server (LSP over stdio) publishing "
+                "tscrun-lint's findings as you type, with the safe fix as a code action.")
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="tscrun.toml or pyproject.toml to use instead of discovery "
+                        "(also $TSCRUN_CONFIG or the client's initializationOptions)")
+    p.add_argument("--select", type=_codes, default=[], metavar="CODES",
+                   help="comma-separated codes or prefixes to report (default: all)")
+    p.add_argument("--ignore", type=_codes, default=[], metavar="CODES",
+                   help="comma-separated codes or prefixes not to report")
+    args = p.parse_args(argv)
+    if args.config is not None and not args.config.exists():
+        raise UsageError(f"{args.config}: config file does not exist")
+    try:
+        import pygls  # noqa: F401 - only to word a missing dependency clearly
+    except ImportError:
+        raise UsageError("the language server needs pygls; install it with "
+                         "pip install 'tscrun[lsp]'") from None
+    from tscrun_lint.lsp import serve
+    return serve(args.config, args.select, args.ignore)
 
 
 __all__ = ["main", "parser", "summary_line"]

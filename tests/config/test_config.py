@@ -239,9 +239,9 @@ def test_error_message_word_for_word(tmp_path: Path) -> None:
         max-attempts = 0
         """)
     assert str(err) == f"{tmp_path / 'tscrun.toml'}:3: [events.max-attempts] expected an integer " \
-        ">= 1, got 0"
+        ">= 1 and <= 100, got 0"
     assert (err.key, err.line, err.message) == ("events.max-attempts", 3,
-                                                "expected an integer >= 1, got 0")
+                                                "expected an integer >= 1 and <= 100, got 0")
 
 
 def test_keys_in_pyproject_are_named_with_their_table(tmp_path: Path) -> None:
@@ -253,12 +253,12 @@ def test_keys_in_pyproject_are_named_with_their_table(tmp_path: Path) -> None:
         retry-delay = "soon"
         """, name="pyproject.toml")
     assert (err.key, err.line) == ("tool.tscrun.events.retry-delay", 5)
-    assert err.message == "expected a number of seconds, got a string"
+    assert err.message == "expected a number of seconds >= 0 and <= 3600, got a string"
 
 
 @pytest.mark.parametrize(("toml", "key", "message"), [
     ('project-name = 1', "project-name", "expected a string, got an integer"),
-    ('provider = "gcp"', "provider", 'expected "local" or "aws", got "gcp"'),
+    ('provider = "gcp"', "provider", 'expected "local", "redis" or "aws", got "gcp"'),
     ('provider = ["local"]', "provider", "expected a string, got an array"),
     ('region = 5', "region", "expected a string, got an integer"),
     ('source-roots = "src"', "source-roots", "expected an array of strings, got a string"),
@@ -275,12 +275,34 @@ def test_keys_in_pyproject_are_named_with_their_table(tmp_path: Path) -> None:
     ('[events]\nvalidate-payloads = "yes"', "events.validate-payloads",
      "expected true or false, got a string"),
     ('[events]\nmax-attempts = 2.5', "events.max-attempts",
-     "expected an integer >= 1, got a float"),
+     "expected an integer >= 1 and <= 100, got a float"),
     ('[events]\nmax-attempts = true', "events.max-attempts",
-     "expected an integer >= 1, got a boolean"),
-    ('[events]\nretry-delay = -1', "events.retry-delay", "expected a finite number >= 0, got -1.0"),
+     "expected an integer >= 1 and <= 100, got a boolean"),
+    ('[events]\nmax-attempts = 1100', "events.max-attempts",
+     "expected an integer >= 1 and <= 100, got 1100"),
+    ('[events]\nretry-delay = -1', "events.retry-delay",
+     "expected a number of seconds >= 0 and <= 3600, got -1"),
     ('[events]\nretry-delay = inf', "events.retry-delay",
-     "expected a finite number >= 0, got inf"),
+     "expected a number of seconds >= 0 and <= 3600, got inf"),
+    ('[events]\nretry-delay = nan', "events.retry-delay",
+     "expected a number of seconds >= 0 and <= 3600, got nan"),
+    ('[events]\ntimeout = 0', "events.timeout",
+     "expected a number of seconds > 0 and <= 86400, got 0"),
+    ('[events]\ntimeout = "1m"', "events.timeout",
+     "expected a number of seconds > 0 and <= 86400, got a string"),
+    ('[events]\nmax-in-flight = 0', "events.max-in-flight",
+     "expected an integer >= 1 and <= 10000000, got 0"),
+    ('[events]\nmax-dead-letters = -5', "events.max-dead-letters",
+     "expected an integer >= 1 and <= 10000000, got -5"),
+    ('[events]\nmax-hops = 5000', "events.max-hops",
+     "expected an integer >= 1 and <= 1000, got 5000"),
+    ('[events.subscribers.mailer]\nevents = ["a.b"]\ntimeout = -1',
+     "events.subscribers.mailer.timeout", "expected a number of seconds > 0 and <= 86400, got -1"),
+    ('[events.subscribers.mailer]\nevents = ["a.b"]\nconcurrency = 0',
+     "events.subscribers.mailer.concurrency", "expected an integer >= 1 and <= 1024, got 0"),
+    ('[events.subscribers.mailer]\nevents = ["a.b"]\nconcurrency = 1.5',
+     "events.subscribers.mailer.concurrency",
+     "expected an integer >= 1 and <= 1024, got a float"),
     ('[events]\ntypes = ["a.b"]', "events.types",
      'expected a table of event name to "module:Class", got an array'),
     ('[events]\nsubscribers = 1', "events.subscribers",
@@ -314,7 +336,7 @@ def test_bad_regex(tmp_path: Path) -> None:
     ('[events.subscribers.mailer]\nevent = ["a.b"]', "events.subscribers.mailer.event",
      'unknown key "event"; did you mean "events"?'),
     ('colour = "blue"', "colour",
-     'unknown key "colour"; valid keys are project-name, provider, region, source-roots, events'),
+     'unknown key "colour"; valid keys are project-name, provider, region, source-roots, events, redis'),
 ])
 def test_unknown_keys_suggest_the_closest(tmp_path: Path, toml: str, key: str,
                                           message: str) -> None:

@@ -33,4 +33,12 @@ def test_demo_script_finds_the_docs_mistakes_and_runs_the_events() -> None:
     assert 'PayloadError: invalid payload for event "order.completed" at key "total"' in out
     assert 'UnknownEventError: unknown event "user-registered"' in out
     assert "> dead letters: 0" in out
+    # and once more through Redis with a real tscrun worker (the dev extra has redis)
+    redis_part = out.split('=== 6. the same events through Redis')[1]
+    assert "  send-welcome-email: welcome mail to ada@example.com (user.verified)" in redis_part
+    assert "  increment-registered-users: 1 registered so far" in redis_part
+    assert ('rejected at emit, nothing sent: UnknownEventError: unknown event "user-registered"'
+            in redis_part)
+    assert "[worker] INFO stopped: 4 processed, 0 retried, 0 dead, 0 in flight" in redis_part
+    assert "> tscrun worker exited 0 after SIGTERM" in redis_part
     assert "Traceback" not in out + proc.stderr

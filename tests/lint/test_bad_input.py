@@ -60,7 +60,7 @@ def test_broken_config_in_pyproject_names_the_tool_table_key(tmp_path: Path) -> 
     proc = lint(cwd=root)
     assert proc.returncode == 2
     assert proc.stderr == (f"tscrun-lint: error: {root / 'pyproject.toml'}:2: [tool.tscrun.provider] "
-                           f'expected "local" or "aws", got "gcp"\n')
+                           f'expected "local", "redis" or "aws", got "gcp"\n')
 
 
 def test_no_config_at_all(tmp_path: Path) -> None:

@@ -116,7 +116,7 @@ def test_missing_by_convention_says_what_to_do(tmp_path: Path) -> None:
     assert catalog.payload_type("payment.succeeded") == Missing(
         'module "events.payment_succeeded" not found under the source roots (looking for '
         '"events.payment_succeeded:PaymentSucceededEvent"); define it there or name the '
-        "event's TypedDict under [events.types]")
+        "event's TypedDict in the events.types table")
 
 
 @pytest.mark.parametrize("event", ["lib.based", "star.import"])

@@ -1,5 +1,6 @@
-"""Bad input never crashes mypy: a broken or missing config is ONE clear error
-naming the file; calls of any shape are left to mypy's own checks.
+"""Bad input never crashes mypy: a broken or missing config is one clear error
+naming the file, at every emit call (so each emitting file says why it goes
+unchecked); calls of any shape are left to mypy's own checks.
 """
 
 from __future__ import annotations
@@ -29,12 +30,20 @@ def assert_no_crash(run: Run) -> None:
     assert run.returncode in (0, 1), run.output
 
 
-def only_config_error(run: Run) -> str:
-    """The one message of the run, which must be a tscrun-config error."""
+# Every emit call of fixtures/mypy_minimal.
+EMIT_SITES = {("app/signup.py", 6), ("app/signup.py", 10), ("app/relay.py", 6)}
+
+
+def only_config_error(run: Run, sites: set[tuple[str, int]] = EMIT_SITES) -> str:
+    """The one message of the run, a tscrun-config error given once at each emit call."""
     assert_no_crash(run)
-    assert len(run.messages) == 1 and sum(run.messages.values()) == 1, run.output
-    (path, _, kind, msg), = run.messages
-    assert (path, kind) == ("app/signup.py", "E") and msg.endswith("  [tscrun-config]"), run.output
+    assert {(path, line) for path, line, _, _ in run.messages} == sites, run.output
+    assert sum(run.messages.values()) == len(sites), run.output
+    assert {kind for _, _, kind, _ in run.messages} == {"E"}, run.output
+    texts = {msg for _, _, _, msg in run.messages}
+    assert len(texts) == 1, run.output
+    msg = texts.pop()
+    assert msg.endswith("  [tscrun-config]"), run.output
     return msg.removesuffix("  [tscrun-config]")
 
 
@@ -58,10 +67,12 @@ def test_broken_toml_is_one_error_naming_the_file(project: Path, tmp_path: Path,
     first = only_config_error(run_mypy(project, ".", runtime=runtime, cache_dir=cache))
     assert first.startswith(f"invalid tscrun configuration: {config}:"), first
     assert "invalid TOML" in first
-    # Still one error from the cache, and after another emitting module appears.
+    # The same errors from the cache, and in another emitting module when it appears.
     assert only_config_error(run_mypy(project, ".", runtime=runtime, cache_dir=cache)) == first
     (project / "app" / "again.py").write_text(SECOND_EMITTER)
-    assert only_config_error(run_mypy(project, ".", runtime=runtime, cache_dir=cache)) == first
+    again = only_config_error(run_mypy(project, ".", runtime=runtime, cache_dir=cache),
+                              EMIT_SITES | {("app/again.py", 5)})
+    assert again == first
 
 
 def test_invalid_value_names_file_line_and_key(project: Path, runtime: Path) -> None:
@@ -69,16 +80,18 @@ def test_invalid_value_names_file_line_and_key(project: Path, runtime: Path) -> 
     pyproject.write_text(MYPY_ONLY + "\n[tool.tscrun.events]\n"
                          'naming = "(["\n')  # line 6
     msg = only_config_error(run_mypy(project, ".", runtime=runtime))
-    assert msg == (f"invalid tscrun configuration: {pyproject}:6: [tool.tscrun.events.naming] "
+    # The key is named without brackets: editors read `` [`` as the start of mypy's code.
+    assert msg == (f"invalid tscrun configuration: {pyproject}:6: key tool.tscrun.events.naming: "
                    "invalid regular expression: unterminated character set at position 1")
 
 
 def test_missing_config_is_one_error_naming_the_folder(project: Path, runtime: Path) -> None:
     (project / "pyproject.toml").write_text(MYPY_ONLY)
     msg = only_config_error(run_mypy(project, ".", runtime=runtime))
-    assert msg == (f"invalid tscrun configuration: no tscrun config found in {project} or any "
-                   "parent folder; create tscrun.toml or add [tool.tscrun] to pyproject.toml "
-                   "(or set TSCRUN_CONFIG)")
+    # Discovery starts from each checked file's folder, as tscrun-lint's does.
+    assert msg.startswith(f"invalid tscrun configuration: no tscrun config found in {project}"), msg
+    assert msg.endswith(" or any parent folder; create tscrun.toml or add \uff3btool.tscrun\uff3d "
+                        "to pyproject.toml (or set TSCRUN_CONFIG)"), msg
 
 
 def test_missing_explicit_config(project: Path, runtime: Path) -> None:

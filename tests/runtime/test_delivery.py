@@ -159,12 +159,19 @@ async def test_always_failing_handler_ends_in_dead_letters_while_others_get_the_
     assert isinstance(dead, DeadLetter)
     assert (dead.subscriber, dead.event.type, dead.event.data, dead.attempts) == \
         ("send-welcome-email", "user.registered", ANN, 4)
-    assert isinstance(dead.error, RuntimeError) and str(dead.error) == "broken #4"
+    assert (dead.error_type, dead.message, dead.error) == \
+        ("RuntimeError", "broken #4", "RuntimeError: broken #4")
+    assert dead.traceback.startswith("Traceback (most recent call last):")
+    assert 'raise RuntimeError(f"broken #{len(ATTEMPTS)}")' in dead.traceback
     [logged] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert logged.getMessage().startswith('subscriber "send-welcome-email" gave up on event '
                                           '"user.registered" (id ')
-    assert logged.getMessage().endswith("after 4 attempt(s); it is kept in dead_letters")
-    assert logged.exc_info is not None and logged.exc_info[1] is dead.error
+    assert logged.getMessage().endswith("after 4 attempt(s): RuntimeError: broken #4; it is "
+                                        "kept in dead_letters")
+    assert logged.exc_info is not None and isinstance(logged.exc_info[1], RuntimeError)
+    # Structured fields for log pipelines.
+    assert (logged.event, logged.id, logged.subscriber, logged.attempt) == (  # type: ignore[attr-defined]
+        "user.registered", dead.event.id, "send-welcome-email", 4)
 
 
 SLOW = """

@@ -7,6 +7,7 @@ from tscrun_lint.rules.config_invalid import ConfigInvalid
 from tscrun_lint.rules.dynamic_event import DynamicEvent
 from tscrun_lint.rules.event_naming import EventNaming
 from tscrun_lint.rules.extra_key import ExtraKey
+from tscrun_lint.rules.generator_handler import GeneratorHandler
 from tscrun_lint.rules.handler_events import HandlerEvents
 from tscrun_lint.rules.handler_missing import HandlerMissing
 from tscrun_lint.rules.missing_key import MissingKey
@@ -20,7 +21,7 @@ from tscrun_lint.rules.wrong_value_type import WrongValueType
 RULES: tuple[type[Rule], ...] = (
     UnknownEvent, DynamicEvent, EventNaming,
     MissingKey, ExtraKey, WrongValueType, WrongTypedDict, NotAMapping,
-    HandlerMissing, HandlerEvents,
+    HandlerMissing, HandlerEvents, GeneratorHandler,
     MissingType, ConfigInvalid,
     UnreadableFile,
 )

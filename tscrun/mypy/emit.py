@@ -11,7 +11,7 @@ call), and names the TypedDict in them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mypy.nodes import (
     ARG_NAMED,
@@ -26,47 +26,27 @@ from mypy.nodes import (
 from mypy.plugin import CheckerPluginInterface, FunctionSigContext, MethodSigContext
 from mypy.types import CallableType, TypedDictType, UnionType
 
-from mypy_plugin import errorcodes
-from mypy_plugin.deps import record_fine_grained_dependency
-from mypy_plugin.event_names import event_names, is_plain_constant
-from mypy_plugin.fullnames import (
+from tscrun.config import Config
+from tscrun.mypy import daemon, messages
+from tscrun.mypy.deps import record_fine_grained_dependency
+from tscrun.mypy.event_names import event_names, is_plain_constant
+from tscrun.mypy.fullnames import (
     DISPATCHER_CLASS,
     EMIT_METHOD,
     NAME_PARAMETER,
     PAYLOAD_PARAMETER,
 )
-from mypy_plugin.payloads import MissingPayload, find_payload
-from mypy_plugin.project import Project
-from tscrun.config import Config
-from tscrun.diagnostics import message
-
-
-@dataclass
-class OneSite:
-    """Picks the one place where a project-wide problem is reported.
-
-    A broken config is one error, not one per emit call: it is reported at the
-    first emit call checked, and again only there (mypy may check a call more
-    than once, and dmypy re-checks the module after an edit).
-    """
-
-    site: tuple[str, int, int] | None = field(default=None)
-
-    def claims(self, path: str, context: Context) -> bool:
-        here = (path, context.line, context.column)
-        if self.site is None:
-            self.site = here
-        return self.site == here
+from tscrun.mypy.payloads import MissingPayload, find_payload
+from tscrun.mypy.project import Projects
 
 
 @dataclass(frozen=True)
 class EmitChecker:
     """What checking an emit call needs from the plugin."""
 
-    project: Project
+    projects: Projects
     modules: Callable[[str], MypyFile | None]
     lookup: Callable[[str], SymbolTableNode | None]
-    config_error_site: OneSite
 
     def __call__(self, ctx: FunctionSigContext | MethodSigContext) -> CallableType:
         return check_emit_call(ctx, self)
@@ -77,13 +57,17 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
     """Report on the call's event name; return its signature, narrowed when the name is known."""
     signature = ctx.default_signature
     api = ctx.api
-    project = checker.project
-    if not project.governs(api.path):
+    project = checker.projects.of(api.path)
+    if project is None:
+        return signature
+    if daemon.changed_since_read(project.config_path):
+        # dmypy check/recheck: findings against the config this daemon read would be wrong.
+        messages.fail(api, ctx.context, "TSC302", reason=STALE.format(
+            config=project.config_path, command=daemon.RESTART_COMMAND))
         return signature
     if project.config is None:
-        if checker.config_error_site.claims(api.path, ctx.context):
-            api.fail(message("TSC302", reason=project.error), ctx.context,
-                     code=errorcodes.CONFIG)
+        # At every emit call: each file that emits says why it is not checked.
+        messages.fail(api, ctx.context, "TSC302", reason=project.error)
         return signature
     try:
         name_index = signature.arg_names.index(NAME_PARAMETER)
@@ -99,9 +83,9 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
             # mypy keeps no value for a plain constant, yet the name is static and
             # tscrun-lint reads it: an error here would be one the other tools never
             # give. Say why this call goes unchecked instead.
-            api.msg.note(FINAL_HINT, name_expr, code=errorcodes.DYNAMIC_EVENT)
+            messages.note(api, name_expr, "TSC002", FINAL_HINT)
         else:
-            api.fail(message("TSC002"), name_expr, code=errorcodes.DYNAMIC_EVENT)
+            messages.fail(api, name_expr, "TSC002")
         return signature
     payloads = [_payload_type(name, name_expr, api, checker, project.config) for name in names]
     known = [p for p in payloads if p is not None]
@@ -112,6 +96,8 @@ def check_emit_call(ctx: FunctionSigContext | MethodSigContext,
     return signature.copy_modified(arg_types=arg_types)
 
 
+STALE = ("{config} changed after the mypy daemon read it; run \"{command}\" "
+         "to check against it (dmypy run restarts by itself)")
 FINAL_HINT = ('this emit is not checked: mypy reads the value of a constant only when it is '
               'declared Final, as in NAME: Final = "user.registered"')
 
@@ -124,18 +110,15 @@ def _payload_type(name: str, name_expr: Expression, api: CheckerPluginInterface,
         closest = config.closest_event(name)
         hint = (f'; did you mean "{closest}"?' if closest
                 else "; add it to a subscriber's events or to events.types in the config")
-        api.fail(message("TSC001", name=name, hint=hint), name_expr,
-                 code=errorcodes.UNKNOWN_EVENT)
+        messages.fail(api, name_expr, "TSC001", name=name, hint=hint)
         return None
     if not config.naming.search(name):
-        api.fail(message("TSC003", name=name, pattern=config.naming.pattern), name_expr,
-                 code=errorcodes.EVENT_NAME)
+        messages.fail(api, name_expr, "TSC003", name=name, pattern=config.naming.pattern)
     found = find_payload(event, config, checker.modules, checker.lookup)
     if found is None:
         return None
     if isinstance(found, MissingPayload):
-        api.fail(message("TSC301", event=name, reason=found.reason), name_expr,
-                 code=errorcodes.MISSING_TYPE)
+        messages.fail(api, name_expr, "TSC301", event=name, reason=found.reason)
         # Re-checked under dmypy once the TypedDict appears.
         record_fine_grained_dependency(api, found.fullname)
         return None

@@ -8,6 +8,8 @@ name them the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 from mypy.errorcodes import ErrorCode
@@ -28,3 +30,8 @@ DYNAMIC_EVENT: Final = _error_code("TSC002")
 EVENT_NAME: Final = _error_code("TSC003")
 MISSING_TYPE: Final = _error_code("TSC301")
 CONFIG: Final = _error_code("TSC302")
+
+FOR_DIAGNOSTIC: Final[Mapping[str, ErrorCode]] = MappingProxyType({
+    "TSC001": UNKNOWN_EVENT, "TSC002": DYNAMIC_EVENT, "TSC003": EVENT_NAME,
+    "TSC301": MISSING_TYPE, "TSC302": CONFIG,
+})

@@ -15,6 +15,7 @@ from mypy.types import Instance, TypedDictType, get_proper_type
 from mypy.typevars import fill_typevars_with_any
 
 from tscrun.config import Config, EventConfig
+from tscrun.diagnostics import CONVENTION_HINT
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,7 @@ def find_payload(event: EventConfig, config: Config,
     """The event's payload type; ``None`` when it cannot be decided (so nothing is reported)."""
     target = event.payload
     fullname = f"{target.module}.{target.attr}"
-    hint = "" if target.explicit else (
-        "; define it there or name the event's TypedDict under [events.types]")
+    hint = "" if target.explicit else CONVENTION_HINT
     module = modules(target.module)
     if module is None:
         if config.module_file(target.module) is None:
@@ -57,7 +57,10 @@ def find_payload(event: EventConfig, config: Config,
     if isinstance(node, TypeInfo) and node.typeddict_type is not None:
         return Payload(_named_typed_dict(node), tuple(dict.fromkeys((fullname, node.fullname))))
     if isinstance(node, TypeAlias):
-        aliased = get_proper_type(node.target)
+        # Named bare, as the config names it, a generic alias (``Alias = TD[list[T]]``)
+        # has its unsolved type variables filled with Any, as plain mypy fills them
+        # for ``x: Alias``; the alias body keeps whatever it fixes (``TD[int]``).
+        aliased = get_proper_type(erase_typevars(get_proper_type(node.target)))
         if isinstance(aliased, TypedDictType):
             return Payload(aliased, (fullname, aliased.fallback.type.fullname))
     return MissingPayload(f'"{target}" is not a TypedDict', fullname)

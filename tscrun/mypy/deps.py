@@ -3,12 +3,16 @@
 An emit site never imports the TypedDict it is checked against (``emit("x", {...})``
 names no type), so mypy would not know the two are linked:
 
-* ``get_additional_deps`` adds every payload module to each module of the
-  project (but the payload modules themselves). That puts the TypedDicts in the
-  build, makes mypy analyse them before the emit sites (a lookup would
-  otherwise find nothing), and makes an emit site's cache stale when a
-  TypedDict changes. Any project module may emit, even one that never imports
-  ``tscrun`` (``await self.bus.emit(...)``), so none is left out.
+* ``get_additional_deps`` adds to each module the payload modules of the events
+  it emits. That puts those TypedDicts in the build, makes mypy analyse them
+  before the emit sites (a lookup would otherwise find nothing), and makes an
+  emit site's cache stale when one of its TypedDicts changes, and only then.
+  The hook runs before mypy resolves any name, so the events are read from the
+  parsed tree (:mod:`tscrun.mypy.emitted`): calls of anything named ``emit``
+  (``await self.bus.emit(...)`` counts: any project module may emit, even one
+  that never imports ``tscrun``) with a literal or a same-module constant as the
+  name. A module that emits a name read no other way depends on every payload
+  module, as before; one that never mentions ``emit`` on none.
 * Under ``dmypy``, fine-grained dependencies decide what is re-checked after an
   edit; :func:`record_fine_grained_dependency` ties the function holding an emit
   call to the TypedDict's trigger, the way mypy's semantic-analysis plugins do
@@ -26,7 +30,8 @@ from mypy.options import Options
 from mypy.plugin import CheckerPluginInterface
 from mypy.server.trigger import make_trigger
 
-from mypy_plugin.project import Project
+from tscrun.mypy.emitted import Reexports, emitted_events
+from tscrun.mypy.project import Projects
 
 _SUFFIXES = (".py", ".pyi", os.sep + "__init__.py", os.sep + "__init__.pyi")
 
@@ -34,29 +39,43 @@ _SUFFIXES = (".py", ".pyi", os.sep + "__init__.py", os.sep + "__init__.pyi")
 class PayloadDependencies:
     """The payload modules each emitting module must depend on.
 
-    Which payload modules mypy can find depends only on where it looks, which
-    is the same for most files of a project: that answer is kept per search
-    path for the plugin's lifetime (a payload module created later gets its
-    link when it appears, through the fine-grained dependency below).
+    Whether mypy can find a payload module depends only on where it looks,
+    which is the same for most files of a project: that answer is kept per
+    search path for the plugin's lifetime (a payload module created later gets
+    its link when it appears, through the fine-grained dependency below).
     """
 
-    def __init__(self, project: Project, options: Options) -> None:
-        self._project = project
+    def __init__(self, projects: Projects, options: Options) -> None:
+        self._projects = projects
         self._options = options
-        self._findable: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._findable: dict[tuple[str, ...], dict[str, bool]] = {}
+        self._reexports: dict[tuple[str, ...], Reexports] = {}
 
     def of(self, file: MypyFile) -> list[tuple[int, str, int]]:
         """``file``'s extra dependencies, as ``get_additional_deps`` wants them."""
-        project = self._project
-        if (project.config is None or file.fullname in project.payload_modules
-                or not project.governs(file.path)):
+        project = self._projects.of(file.path)
+        if project is None or project.config is None or file.fullname in project.payload_modules:
             return []
         bases = _search_bases(file, self._options)
-        modules = self._findable.get(bases)
-        if modules is None:
-            modules = tuple(m for m in sorted(project.payload_modules) if _findable(m, bases))
-            self._findable[bases] = modules
-        return [(PRI_LOW, module, -1) for module in modules if module != file.fullname]
+        reexports = self._reexports.get(bases)
+        if reexports is None:
+            reexports = self._reexports[bases] = Reexports(bases)
+        events = emitted_events(file, reexports)
+        if events is None:
+            wanted = project.payload_modules
+        else:
+            configured = project.config.events
+            wanted = frozenset(configured[e].payload.module for e in events if e in configured)
+        if not wanted:
+            return []
+        findable = self._findable.setdefault(bases, {})
+        deps = []
+        for module in sorted(wanted):
+            if module not in findable:
+                findable[module] = _findable(module, bases)
+            if findable[module] and module != file.fullname:
+                deps.append((PRI_LOW, module, -1))
+        return deps
 
 
 def _search_bases(file: MypyFile, options: Options) -> tuple[str, ...]:

@@ -14,21 +14,21 @@ from mypy.plugin import (
 )
 from mypy.types import FunctionLike
 
-from mypy_plugin.daemon import publish_config_digest
-from mypy_plugin.deps import PayloadDependencies
-from mypy_plugin.emit import EmitChecker, OneSite, is_dispatcher_emit
-from mypy_plugin.fullnames import DISPATCHER_EMIT, EMIT_FUNCTION, EMIT_METHOD
-from mypy_plugin.project import load_project
+from tscrun.mypy.daemon import publish_config_state
+from tscrun.mypy.deps import PayloadDependencies
+from tscrun.mypy.emit import EmitChecker, is_dispatcher_emit
+from tscrun.mypy.fullnames import DISPATCHER_EMIT, EMIT_FUNCTION, EMIT_METHOD
+from tscrun.mypy.project import Projects
 
 
 class TscrunPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
-        self._project = load_project(options)
-        publish_config_digest(self._project.digest)
-        self._deps = PayloadDependencies(self._project, options)
-        self._emit = EmitChecker(self._project, self._module, self.lookup_fully_qualified,
-                                 OneSite())
+        # Configs are found per checked file, when mypy first asks about it.
+        self._projects = Projects()
+        publish_config_state()
+        self._deps = PayloadDependencies(self._projects, options)
+        self._emit = EmitChecker(self._projects, self._module, self.lookup_fully_qualified)
 
     def _module(self, fullname: str) -> MypyFile | None:
         return self._modules.get(fullname) if self._modules is not None else None
@@ -53,4 +53,5 @@ class TscrunPlugin(Plugin):
         return self._deps.of(file)
 
     def report_config_data(self, ctx: ReportConfigContext) -> dict[str, str] | None:
-        return self._project.cache_data(ctx.path)
+        project = self._projects.of(ctx.path)
+        return project.cache_data() if project is not None else None

@@ -1,0 +1,1 @@
+"""The runtime CLI ``tscrun`` (``tscrun worker``, ``tscrun dead-letters ...``); see :mod:`.main`."""
