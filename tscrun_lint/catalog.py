@@ -106,6 +106,13 @@ _SUBJECT = "\x00subject\x00"
 
 
 def _about(found: TypedDictType | Missing | None, what: str) -> TypedDictType | Missing | None:
+    if isinstance(found, _Cycle | _TooDeep):
+        if not what:
+            return found  # a base: passed up as is to the class asked about
+        if isinstance(found, _Cycle):
+            return Missing(f'{what} has cyclic inheritance (through "{found.reason}")')
+        return Missing(f"{what} inherits through more than {_MAX_INHERITANCE} levels of "
+                       f"bases; not analysed")
     if isinstance(found, Missing) and _SUBJECT in found.reason:
         return Missing(found.reason.replace(_SUBJECT, what))
     return found
@@ -449,12 +456,7 @@ class Catalog:
                 elif isinstance(td, _Cycle | _TooDeep):
                     # Passed up to the class the caller asked about, which words it
                     # (mypy: 'Cannot resolve name (possible cyclic definition)').
-                    if not what:
-                        return td
-                    if isinstance(td, _Cycle):
-                        return Missing(f'{what} has cyclic inheritance (through "{td.reason}")')
-                    return Missing(f"{what} inherits through more than {_MAX_INHERITANCE} "
-                                   f"levels of bases; not analysed")
+                    return td
                 else:
                     other = True
             elif isinstance(base, External) and not _KNOWN_NOT_TYPEDDICT.match(base.qualname):

@@ -41,7 +41,7 @@ def test_source_roots_outside_the_project_are_one_config_error(project: Path, ru
         'project-name = "mypy-minimal"', f'project-name = "mypy-minimal"\nsource-roots = {roots}'))
     msg = only_config_error(run_mypy(project, ".", runtime=runtime))
     bad = roots.strip('[]"')
-    assert msg == (f'invalid tscrun configuration: {pyproject}:5: [tool.tscrun.source-roots] '
+    assert msg == (f'invalid tscrun configuration: {pyproject}:5: key tool.tscrun.source-roots: '
                    f'"{bad}" is outside the project folder {project.resolve()}; source roots '
                    f'must lie inside it')
 
@@ -52,5 +52,5 @@ def test_naming_pattern_needing_backtracking_is_one_config_error(project: Path,
     pyproject.write_text(MYPY_ONLY + '\n[tool.tscrun.events]\nnaming = "(a)\\\\1"\n')
     msg = only_config_error(run_mypy(project, ".", runtime=runtime))
     assert msg.startswith(f"invalid tscrun configuration: {pyproject}:6: "
-                          "[tool.tscrun.events.naming] the pattern needs a feature of "
+                          "key tool.tscrun.events.naming: the pattern needs a feature of "
                           "backtracking engines (invalid escape sequence: \\1)"), msg
