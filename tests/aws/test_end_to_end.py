@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -27,12 +28,14 @@ from tscrun.providers.aws.publish import PublishError
 
 @pytest.fixture
 def aws_demo(tmp_path: Path) -> Iterator[Path]:
-    """The demo's config with provider = "aws", the demo's code as it is."""
+    """The demo's config with provider = "aws", the demo's code as it is (copied: source
+    roots must lie inside the project)."""
+    shutil.copytree(DEMO, tmp_path, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("pyproject.toml", "tscrun.toml", "__pycache__"))
     config = tmp_path / "tscrun.toml"
-    config.write_text(textwrap.dedent(f'''
+    config.write_text(textwrap.dedent('''
         project-name = "demo-app"
         provider = "aws"
-        source-roots = ["{DEMO}"]
         [events]
         max-attempts = 2
         [events.subscribers.send-welcome-email]
@@ -45,7 +48,7 @@ def aws_demo(tmp_path: Path) -> Iterator[Path]:
     _purge(DEMO)
     yield config
     tscrun.events._default = None
-    _purge(DEMO)
+    _purge(tmp_path)
 
 
 def tscrun_cli(*args: str) -> subprocess.CompletedProcess[str]:
