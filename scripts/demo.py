@@ -187,8 +187,8 @@ def run_redis_events() -> None:
 def main() -> int:
     show_config()
     ok = run_tool("2. tscrun-lint (the CLI)", [str(BIN / "tscrun-lint"), "."])
-    ok &= run_tool("3. flake8 --select TSC (the flake8 plugin)",
-                   [str(BIN / "flake8"), "--select", "TSC", "."])
+    ok &= run_tool("3. flake8 --select TSC,E9 (the flake8 plugin, plus flake8's own parse errors)",
+                   [str(BIN / "flake8"), "--select", "TSC,E9", "."])
     ok &= run_tool("4. mypy with plugins = [\"tscrun.mypy\"]",
                    [str(BIN / "mypy"), "--no-incremental", "--cache-dir", os.devnull, "."])
     asyncio.run(run_events())
