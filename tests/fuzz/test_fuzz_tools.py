@@ -175,6 +175,12 @@ def test_mypy_plugin_never_crashes_and_counts_every_file(count: int, tmp_path: P
             continue  # in a branch mypy never checks (after `if TYPE_CHECKING:`)
         if not any(span[0] <= line <= span[1] for line in errors[d["path"]]):
             unmatched.append(d)
+    if unmatched:
+        # Enough to reproduce by hand: the first file's text and what mypy said of it.
+        first = unmatched[0]["path"]
+        said = [line for line in proc.stdout.splitlines() if line.startswith(first)]
+        print(f"--- {first}\n{(batch.root / first).read_text()}\n--- mypy on it:\n"
+              + "\n".join(said) + f"\n--- mypy summary: {summary}")
     assert unmatched == [], "the analyzer reported calls mypy accepts"
 
 
@@ -191,11 +197,21 @@ def _emit_call_span(path: Path, line: int) -> tuple[int, int] | None:
                 <= (node.orelse[-1].end_lineno or line)):
             return None
 
-    def around(kinds: tuple[type[ast.AST], ...]) -> list[tuple[int, int]]:
-        return [(n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree)
+    def around(kinds: tuple[type[ast.AST], ...]) -> list[ast.AST]:
+        return [n for n in ast.walk(tree)
                 if isinstance(n, kinds) and isinstance(n, ast.stmt | ast.expr)
                 and n.lineno <= line <= (n.end_lineno or n.lineno)]
 
-    spans = around((ast.Call,)) or around((ast.FunctionDef, ast.AsyncFunctionDef))
+    def is_emit(node: ast.AST) -> bool:
+        func = node.func if isinstance(node, ast.Call) else None
+        return (isinstance(func, ast.Attribute) and func.attr == "emit"
+                or isinstance(func, ast.Name) and func.id == "emit")
+
+    # The emit call itself when the line lies inside one: a finding on its payload
+    # (`dict(lines=-1)`, itself a call) is about the emit, where mypy reports.
+    calls = around((ast.Call,))
+    nodes = [c for c in calls if is_emit(c)] or calls \
+        or around((ast.FunctionDef, ast.AsyncFunctionDef))
+    spans = [(n.lineno, n.end_lineno or n.lineno) for n in nodes]  # type: ignore[attr-defined]
     assert spans, f"{path}:{line}: a diagnostic outside any call or function"
     return min(spans, key=lambda s: s[1] - s[0])
