@@ -277,22 +277,16 @@ class Dispatcher:
         emitted by handlers exceeds ``events.max-hops``, or when called from
         an event loop other than the one it delivers on.
         """
-        route = self._routes.get(name)
-        if route is None:
-            route = self.wiring.route(name)
+        route = self._route(name)
         if self._transport is not None:
             if self._closing:
                 raise TscrunError(f'dispatcher is closed; cannot emit "{name}"')
             await publish(self._transport, route, route.accept(data))
             return
-        origin = _ORIGIN.get()
-        hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
-        event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
-        if _captures and not self._capture(event):
+        accepted = self._accept(route, data)
+        if accepted is None:
             return
-        subscribers = route.subscribers
-        if not subscribers:
-            return
+        event, subscribers, hop = accepted
         loop = self._loop
         if loop is None or loop is not asyncio.get_running_loop():
             self._bind()
@@ -312,23 +306,17 @@ class Dispatcher:
         coroutine), it queues without waiting: blocking there would stall the
         loop.
         """
-        route = self._routes.get(name)
-        if route is None:
-            route = self.wiring.route(name)
+        route = self._route(name)
         if self._transport is not None:
             # The broker clients are bound to the loop that awaits them; a second
             # loop in another thread would share them unsafely.
             raise TscrunError(
                 f'cannot emit "{name}" with emit_sync: provider "{self.config.provider}" '
                 "publishes from the event loop; use `await events.emit(...)`")
-        origin = _ORIGIN.get()
-        hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
-        event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
-        if _captures and not self._capture(event):
+        accepted = self._accept(route, data)
+        if accepted is None:
             return
-        subscribers = route.subscribers
-        if not subscribers:
-            return
+        event, subscribers, hop = accepted
         context = contextvars.copy_context()
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
@@ -449,6 +437,24 @@ class Dispatcher:
         return remove
 
     # --- accepting ------------------------------------------------------------------
+
+    def _route(self, name: str) -> Route:
+        route = self._routes.get(name)
+        return self.wiring.route(name) if route is None else route
+
+    def _accept(self, route: Route, data: Mapping[str, object]
+                ) -> tuple[Event[Any], tuple[Subscriber, ...], int] | None:
+        """What :meth:`emit` and :meth:`emit_sync` share: the hop check, validation and
+        the event; ``None`` when nothing is to be delivered (captured, or no subscriber)."""
+        name = route.event
+        origin = _ORIGIN.get()
+        hop = 0 if origin is None and not self._closing else self._check_origin(name, origin)
+        event = make_event(name, route.accept(data), new_event_id(), datetime.now(UTC), 1)
+        if _captures and not self._capture(event):
+            return None
+        if not route.subscribers:
+            return None
+        return event, route.subscribers, hop
 
     def _check_origin(self, name: str, origin: tuple[Dispatcher, int] | None) -> int:
         """The hop of an event emitted now; raises if it may not be accepted."""
