@@ -1,6 +1,6 @@
 """Write docs/rules.md, the rule reference, from the rule classes.
 
-Each rule's section is ``tscrun_lint.explain.explain_markdown(code)``, the very
+Each rule's section is ``tscrun_lint.frontends.explain.explain_markdown(code)``, the very
 text ``tscrun-lint --explain CODE`` prints, so the two never differ. The page
 adds an index and the example project every example is checked against.
 
@@ -20,8 +20,8 @@ COMMAND = "python scripts/gen_rules_doc.py"
 
 def render() -> str:
     from tscrun.diagnostics import CODES
-    from tscrun_lint import example_project
-    from tscrun_lint.explain import explain_markdown
+    from tscrun_lint.rules import example_project
+    from tscrun_lint.frontends.explain import explain_markdown
 
     out = [
         "# Rule reference",

@@ -2,6 +2,6 @@
 
 import sys
 
-from tscrun_lint.cli import main
+from tscrun_lint.frontends.cli import main
 
 sys.exit(main())

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 
 from tscrun.diagnostics import CODES
-from tscrun_lint.explain import explain_markdown
+from tscrun_lint.frontends.explain import explain_markdown
 from tscrun_lint.rules import BY_CODE
 
 REPO = Path(__file__).resolve().parents[2]

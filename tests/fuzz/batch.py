@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tscrun_lint import example_project
+from tscrun_lint.rules import example_project
 
 from tests.fuzz.generators import Module, cut_files, modules, payload_sources
 from tests.fuzz.harness import GEN_PACKAGE, fuzz_settings, parses, python_text, write_project

@@ -1,7 +1,7 @@
 """Hypothesis strategies for modules full of odd ``emit`` calls.
 
 A generated module is valid Python 3.11 that lives in ``functions/api/`` of the
-example project (``tscrun_lint.example_project``), so relative imports and
+example project (``tscrun_lint.rules.example_project``), so relative imports and
 project constants resolve. It never runs: only the analyzer, flake8 and mypy
 read it. The pieces:
 

@@ -22,8 +22,8 @@ from types import FrameType
 
 from hypothesis import HealthCheck, Phase, settings
 
-from tscrun_lint import example_project
-from tscrun_lint.diagnostic import Diagnostic
+from tscrun_lint.rules import example_project
+from tscrun_lint.base.diagnostic import Diagnostic
 
 from tests.fuzz.generators import BUS_MODULE
 

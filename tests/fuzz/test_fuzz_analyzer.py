@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tscrun import load_config
-from tscrun_lint.context import ProjectContext
-from tscrun_lint.engine import check_text
-from tscrun_lint.flake8_plugin import TscrunChecker
-from tscrun_lint.source import SourceError, decode, may_call_emit
+from tscrun_lint.project.context import ProjectContext
+from tscrun_lint.engine.engine import check_text
+from tscrun_lint.frontends.flake8_plugin import TscrunChecker
+from tscrun_lint.base.source import SourceError, decode, may_call_emit
 
 from tests.fuzz.generators import Module, cut_files, modules
 from tests.fuzz.harness import (

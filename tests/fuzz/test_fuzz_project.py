@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tscrun_lint import example_project
-from tscrun_lint.flake8_plugin import TscrunChecker
-from tscrun_lint.runner import Options, UsageError, run
+from tscrun_lint.rules import example_project
+from tscrun_lint.frontends.flake8_plugin import TscrunChecker
+from tscrun_lint.engine.runner import Options, UsageError, run
 
 from tests.fuzz.harness import INTERNAL, budget, fuzz_settings, hang_guard
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from tscrun import load_config
-from tscrun_lint.context import ProjectContext
-from tscrun_lint.engine import check_path
+from tscrun_lint.project.context import ProjectContext
+from tscrun_lint.engine.engine import check_path
 
 from tests.fuzz.batch import Batch, Item, draw_items, item_text, mypy_can_read, write_batch
 from tests.fuzz.generators import MYPY_DEPTH

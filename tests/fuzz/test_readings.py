@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tscrun import load_config
-from tscrun_lint import engine
-from tscrun_lint.context import ProjectContext
+from tscrun_lint.engine import engine
+from tscrun_lint.project.context import ProjectContext
 
 from tests.fuzz import realistic
 from tests.fuzz.harness import budget, fuzz_settings, hang_guard
@@ -114,7 +114,7 @@ def test_the_slice_is_what_libcst_reads_for_a_large_module(root: Path) -> None:
     import ast
 
     from tscrun_lint.reading.emit_slice import all_calls_and_imports, emit_candidates, emit_slice
-    from tscrun_lint.source import split_lines
+    from tscrun_lint.base.source import split_lines
 
     filler = "".join(f"def f{i}(x: int) -> int:\n    y = x + {i}\n    return y\n\n\n"
                      for i in range(2000))

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tscrun.diagnostics import message
-from tscrun_lint import example_project
-from tscrun_lint.runner import Options
-from tscrun_lint.runner import run as run_project
+from tscrun_lint.rules import example_project
+from tscrun_lint.engine.runner import Options
+from tscrun_lint.engine.runner import run as run_project
 
 from tests.fuzz.harness import assert_no_crash, hang_guard, run, tool
 

@@ -160,7 +160,7 @@ def test_noqa_is_honoured() -> None:
 
 
 def test_explain_prints_the_rule_reference() -> None:
-    from tscrun_lint.explain import explain_markdown
+    from tscrun_lint.frontends.explain import explain_markdown
 
     proc = lint("--explain", "tsc101", cwd=PROJECT)
     assert proc.returncode == 0

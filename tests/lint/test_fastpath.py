@@ -11,9 +11,10 @@ import pytest
 from conftest import FIXTURES
 
 from tscrun import load_config
-from tscrun_lint import engine, example_project
-from tscrun_lint.context import ProjectContext
-from tscrun_lint.fastpath import proves_clean
+from tscrun_lint.engine import engine
+from tscrun_lint.rules import example_project
+from tscrun_lint.project.context import ProjectContext
+from tscrun_lint.reading.fastpath import proves_clean
 from tscrun_lint.rules import RULES
 
 

@@ -475,7 +475,7 @@ def test_libcst_error_positions_name_the_failing_line() -> None:
     # libcst's own errors: the position comes from its message, clamped to the text.
     import libcst as cst
 
-    from tscrun_lint.engine import _cst_error_position
+    from tscrun_lint.engine.engine import _cst_error_position
 
     for text, expected in [("x = 1\n\nf(a for a in b, c)\n", (3, 17)),
                            ("x = 1\n\ny = 1 if 2 else 3 if 4 else\n", (3, 28))]:

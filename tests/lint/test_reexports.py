@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tscrun_lint import example_project
+from tscrun_lint.rules import example_project
 
 BIN = Path(sys.executable).parent
 BUS = "from tscrun import events\n"

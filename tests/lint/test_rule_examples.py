@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tscrun import ConfigError, load_config
-from tscrun_lint import example_project
-from tscrun_lint.engine import check_text
+from tscrun_lint.rules import example_project
+from tscrun_lint.engine.engine import check_text
 from tscrun_lint.rules import RULES, Invalid, Rule, Valid
-from tscrun_lint.runner import Options, UsageError, run
+from tscrun_lint.engine.runner import Options, UsageError, run
 
 
 def _run(root: Path, ex: Valid | Invalid, fix: bool = False) -> tuple[list[str], str | None]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tscrun_lint import example_project
+from tscrun_lint.rules import example_project
 
 BIN = Path(sys.executable).parent
 TARGET = example_project.EXAMPLE_FILE

@@ -16,9 +16,9 @@ from libcst.metadata import (
 )
 
 import tscrun
-from tscrun_lint.catalog import Catalog
-from tscrun_lint.payload import ModuleContext, judge_payload
-from tscrun_lint.typemodel import TypedDictType
+from tscrun_lint.project.catalog import Catalog
+from tscrun_lint.judge.payload import ModuleContext, judge_payload
+from tscrun_lint.base.typemodel import TypedDictType
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import tscrun
-from tscrun_lint.catalog import Catalog, HandlerInfo, Missing
-from tscrun_lint.typemodel import TypedDictType, describe
+from tscrun_lint.project.catalog import Catalog, HandlerInfo, Missing
+from tscrun_lint.base.typemodel import TypedDictType, describe
 
 from .conftest import FIXTURES, catalog_for
 

@@ -33,8 +33,8 @@ from libcst.metadata import (
 )
 
 import tscrun
-from tscrun_lint.catalog import Catalog
-from tscrun_lint.payload import Finding, ModuleContext, judge_payload
+from tscrun_lint.project.catalog import Catalog
+from tscrun_lint.judge.payload import Finding, ModuleContext, judge_payload
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "catalog_differential"
 SEED = int(os.environ.get("TSCRUN_DIFF_SEED", "20240611"))

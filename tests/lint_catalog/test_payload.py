@@ -14,8 +14,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from tscrun_lint.payload import ModuleContext, judge_payload
-from tscrun_lint.typemodel import TypedDictType
+from tscrun_lint.judge.payload import ModuleContext, judge_payload
+from tscrun_lint.base.typemodel import TypedDictType
 
 from .conftest import FIXTURES, catalog_for, judge_file
 

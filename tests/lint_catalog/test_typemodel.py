@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pytest
 
-from tscrun_lint.typemodel import (
+from tscrun_lint.base.typemodel import (
     ANY, NONE, DictType, Field, ListType, LiteralType, Prim, SetType, TupleType, Type,
     TypedDictType, describe, is_subtype, make_union, td_compatible,
 )

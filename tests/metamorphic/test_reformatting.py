@@ -22,10 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tscrun import load_config
-from tscrun_lint.context import ProjectContext
-from tscrun_lint.diagnostic import Diagnostic
-from tscrun_lint.engine import check_text
-from tscrun_lint.runner import Options, run
+from tscrun_lint.project.context import ProjectContext
+from tscrun_lint.base.diagnostic import Diagnostic
+from tscrun_lint.engine.engine import check_text
+from tscrun_lint.engine.runner import Options, run
 
 from tests.fuzz.generators import Module, modules
 from tests.fuzz.harness import GEN_PACKAGE, budget, fuzz_settings, hang_guard, parses, write_project

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tscrun_lint.typemodel import (
+from tscrun_lint.base.typemodel import (
     AnyType,
     DictType,
     ListType,

@@ -38,7 +38,7 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 def emit_candidates(calls: Iterable[ast.Call], imports: Iterable[ast.stmt],
                     reexporters: Collection[str]) -> list[ast.Call] | None:
     """Calls whose callee starts with a name imported from tscrun, a relative import or a
-    project module that re-exports tscrun (what ``sites.Bindings.candidates`` keeps).
+    project module that re-exports tscrun (what ``sites.EmitCandidates.candidates`` keeps).
     None when a ``*`` import makes every call a candidate."""
     imported: set[str] = set()
     for node in imports:

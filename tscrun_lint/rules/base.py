@@ -3,12 +3,12 @@
 A rule class carries, in this order: a docstring explaining the problem to a
 user, ``CODE`` (stable, from ``tscrun.diagnostics``), ``WHY`` and ``FIX`` texts,
 ``VALID``/``INVALID`` examples, then its logic. The test suite runs every
-example against a small built-in project (``tscrun_lint.example_project``) and
+example against a small built-in project (``tscrun_lint.rules.example_project``) and
 the rule reference is generated from the same classes.
 
 Rules check one of three things:
 
-- an emit call (``check_emit``), given an :class:`~tscrun_lint.sites.EmitSite`;
+- an emit call (``check_emit``), given an :class:`~tscrun_lint.reading.sites.EmitSite`;
 - the project's configuration (``check_config``), reported on the config file;
 - a subscriber's handler (``check_subscriber``), reported in the handler's file.
 
@@ -30,10 +30,10 @@ from tscrun.diagnostics import CODES
 
 if TYPE_CHECKING:
     from tscrun import SubscriberConfig
-    from tscrun_lint.catalog import HandlerInfo
-    from tscrun_lint.context import FileContext, ProjectContext
-    from tscrun_lint.diagnostic import Diagnostic
-    from tscrun_lint.sites import EmitSite
+    from tscrun_lint.project.catalog import HandlerInfo
+    from tscrun_lint.project.context import FileContext, ProjectContext
+    from tscrun_lint.base.diagnostic import Diagnostic
+    from tscrun_lint.reading.sites import EmitSite
 
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tscrun_lint.context import FileContext
+from tscrun_lint.project.context import FileContext
 from tscrun_lint.rules.base import Invalid, Report, Rule, Valid
-from tscrun_lint.sites import EmitSite, NameKind
+from tscrun_lint.reading.sites import EmitSite, NameKind
 
 
 class DynamicEvent(Rule):

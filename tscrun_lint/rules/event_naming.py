@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tscrun_lint.context import FileContext, ProjectContext
-from tscrun_lint.diagnostic import Diagnostic
+from tscrun_lint.project.context import FileContext, ProjectContext
+from tscrun_lint.base.diagnostic import Diagnostic
 from tscrun_lint.rules.base import Invalid, Report, Rule, Valid
-from tscrun_lint.sites import EmitSite
+from tscrun_lint.reading.sites import EmitSite
 
 
 class EventNaming(Rule):

@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tscrun import SubscriberConfig
-from tscrun_lint.catalog import HandlerInfo
-from tscrun_lint.context import ProjectContext
-from tscrun_lint.diagnostic import Diagnostic
+from tscrun_lint.project.catalog import HandlerInfo
+from tscrun_lint.project.context import ProjectContext
+from tscrun_lint.base.diagnostic import Diagnostic
 from tscrun_lint.rules.base import Invalid, Rule, Valid
-from tscrun_lint.typemodel import TypedDictType, td_compatible
+from tscrun_lint.base.typemodel import TypedDictType, td_compatible
 
 
 class HandlerEvents(Rule):

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tscrun_lint.catalog import Missing
-from tscrun_lint.context import ProjectContext
-from tscrun_lint.diagnostic import Diagnostic
+from tscrun_lint.project.catalog import Missing
+from tscrun_lint.project.context import ProjectContext
+from tscrun_lint.base.diagnostic import Diagnostic
 from tscrun_lint.rules.base import Invalid, Rule, Valid
 
 

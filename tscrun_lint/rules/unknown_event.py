@@ -5,9 +5,9 @@ from collections.abc import Iterator
 import libcst as cst
 
 from tscrun.names import unique_fix
-from tscrun_lint.context import FileContext
+from tscrun_lint.project.context import FileContext
 from tscrun_lint.rules.base import Invalid, Report, Rule, Valid
-from tscrun_lint.sites import EmitSite, NameKind
+from tscrun_lint.reading.sites import EmitSite, NameKind
 
 
 class UnknownEvent(Rule):

@@ -4,7 +4,7 @@ The value types of ``uuid.uuid4()``, ``datetime.now(UTC).isoformat()`` or
 ``name.upper()`` come from typeshed, as mypy reads them: stub files located by
 ``typeshed_client`` (typeshed's own maintained finder, which also finds stubs
 shipped by installed packages) and parsed with libcst into the same
-:class:`~tscrun_lint.modules.ModuleInfo` the project's modules use, so the
+:class:`~tscrun_lint.project.modules.ModuleInfo` the project's modules use, so the
 catalog's resolution and type evaluation apply unchanged. Nothing is imported.
 
 Branches on ``sys.version_info`` and ``sys.platform`` are decided for the running
@@ -21,8 +21,8 @@ from pathlib import Path
 import libcst as cst
 
 from tscrun.config import Config
-from tscrun_lint.literals import literal_value, string_value
-from tscrun_lint.modules import ModuleIndex, ModuleInfo, _Collector, read_module
+from tscrun_lint.reading.literals import literal_value, string_value
+from tscrun_lint.project.modules import ModuleIndex, ModuleInfo, _Collector, read_module
 
 # Modules whose names the type evaluator must see as themselves (``typing.Optional``,
 # ``builtins.str``), not as the stub's definitions of them.

@@ -8,7 +8,7 @@ classmethods, staticmethods and properties, across modules and re-exports;
 TypedDict and dict items (``x["k"]``, ``.get``); f-strings, ``%``, ``+``/``*``
 and friends on known types; ``or``/``and``; conditionals and comprehensions.
 
-Every answer is a :class:`~tscrun_lint.typemodel.Type` or None (not known: the
+Every answer is a :class:`~tscrun_lint.base.typemodel.Type` or None (not known: the
 judge stays silent). Nothing here guesses: a name that a condition may have
 narrowed, a decorated function, an overloaded method whose overloads disagree,
 an operator on a class that may overload it - all are None. Nothing is imported
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Assignment, ClassScope, ComprehensionScope, FunctionScope
 
-from tscrun_lint.bindings import FileBindings
-from tscrun_lint.catalog import Catalog, Resolver, parse_expr
-from tscrun_lint.literals import infer_type, literal_description, string_value
-from tscrun_lint.modules import (
+from tscrun_lint.reading.scope_facts import FileScopes
+from tscrun_lint.project.catalog import Catalog, Resolver, parse_expr
+from tscrun_lint.reading.literals import infer_type, literal_description, string_value
+from tscrun_lint.project.modules import (
     Binding,
     DefSym,
     External,
@@ -37,7 +37,7 @@ from tscrun_lint.modules import (
 )
 from tscrun_lint.types.builtin_results import BUILTIN_RESULTS
 from tscrun_lint.types.stubs import StubIndex, branch_truth, stub_index
-from tscrun_lint.typemodel import (
+from tscrun_lint.base.typemodel import (
     ANY,
     NONE,
     AnyType,
@@ -331,13 +331,13 @@ class ValueTypes(Declarations):
     """The typer of one checked file (built by the payload judge, which supplies the
     libcst metadata readers it already has)."""
 
-    def __init__(self, catalog: Catalog, module: str | None, bindings: FileBindings,
+    def __init__(self, catalog: Catalog, module: str | None, scope_facts: FileScopes,
                  scopes: Mapping[cst.CSTNode, object],
                  qualname: Callable[[cst.CSTNode], str | None],
                  resolve_qualname: Callable[[str], Symbol],
                  resolver: Callable[[cst.CSTNode], Resolver]) -> None:
         super().__init__(catalog, module, resolver)
-        self.bindings = bindings
+        self.scope_facts = scope_facts
         self.scopes = scopes
         self.qualname = qualname
         self.resolve_qualname = resolve_qualname
@@ -408,20 +408,20 @@ class ValueTypes(Declarations):
         return None
 
     def name_type(self, name: cst.Name, depth: int) -> Type | None:
-        single = self.bindings.single(name)
+        single = self.scope_facts.single(name)
         if single is None:
             return self.imported_type(name)
-        owner = self.bindings.scope_node(single.scope)
+        owner = self.scope_facts.scope_node(single.scope)
         if owner is None:
             return None
         if isinstance(single.scope, ComprehensionScope):
             return self.target_type(single, depth)
         guarded = False
-        if self.bindings.is_narrowed(name, owner) and not isinstance(single.scope, ClassScope):
-            if not self.bindings.only_none_guarded(name, owner):
+        if self.scope_facts.is_narrowed(name, owner) and not isinstance(single.scope, ClassScope):
+            if not self.scope_facts.only_none_guarded(name, owner):
                 return None  # a condition may have narrowed it: mypy's type there is not ours
             guarded = True
-        bound = self.bindings.binding(name)
+        bound = self.scope_facts.assignment(name)
         if guarded:
             declared = self.annotation(self.resolver(bound[1]), bound[1]) \
                 if bound is not None and bound[1] is not None else None
@@ -431,7 +431,7 @@ class ValueTypes(Declarations):
         value, annotation = bound
         if annotation is not None:
             return self.annotation(self.resolver(annotation), annotation)
-        if value is None or self.bindings.is_mutated(name):
+        if value is None or self.scope_facts.is_mutated(name):
             return None
         inferred = self.type_of(value, depth)
         return _widen(inferred) if inferred is not None else None

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tscrun import Config
-from tscrun_lint import fullnames
-from tscrun_lint.source import SourceError, read_bounded, walk_python
+from tscrun_lint.base import fullnames
+from tscrun_lint.base.source import SourceError, read_bounded, walk_python
 
 if TYPE_CHECKING:  # libcst comes with the catalog; the prefilter must not load it
-    from tscrun_lint.catalog import Catalog
+    from tscrun_lint.project.catalog import Catalog
 
 # A module-level import of tscrun: at column 0, so imports inside functions (which
 # nobody else can import from) do not count.
@@ -120,7 +120,7 @@ def is_reexported_emit(catalog: Catalog, qualname: str) -> bool:
     """Does a project name such as ``app.bus.events.emit`` resolve to tscrun's emit?"""
     if qualname == fullnames.EMIT or qualname.startswith("tscrun.") or "." not in qualname:
         return False
-    from tscrun_lint.modules import External
+    from tscrun_lint.project.modules import External
 
     try:
         symbol = catalog.index.resolve_qualname(qualname)
@@ -131,7 +131,7 @@ def is_reexported_emit(catalog: Catalog, qualname: str) -> bool:
 
 def may_emit(text: str, config: Config | None) -> bool:
     """The prefilter with re-exporters: False means this file certainly calls no emit."""
-    from tscrun_lint.source import may_call_emit
+    from tscrun_lint.base.source import may_call_emit
 
     if may_call_emit(text):
         return True

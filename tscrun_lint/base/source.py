@@ -12,7 +12,7 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tscrun_lint.fullnames import PREFILTER_WORDS
+from tscrun_lint.base.fullnames import PREFILTER_WORDS
 
 # Python's tokenizer ends lines at \r\n, \r or \n only (str.splitlines would also
 # split at form feeds and other separators, shifting line numbers).

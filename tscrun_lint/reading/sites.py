@@ -23,7 +23,7 @@ from libcst.metadata import (
     Scope,
 )
 
-from tscrun_lint import fullnames
+from tscrun_lint.base import fullnames
 
 
 class NameKind(enum.Enum):
@@ -65,7 +65,7 @@ class EmitSite:
     """The name as a plain string literal at the call, the only form ``--fix`` rewrites."""
 
 
-class Bindings(cst.CSTVisitor):
+class EmitCandidates(cst.CSTVisitor):
     """One walk (before any metadata) collecting candidate calls and binding statements.
 
     A candidate is a call whose callee starts with a name bound by an import
@@ -140,7 +140,7 @@ class NameResolver:
 
     def __init__(self, scopes: Mapping[cst.CSTNode, Scope | None],
                  qualnames: Mapping[cst.CSTNode, Collection[QualifiedName]],
-                 bindings: Bindings, constant: Callable[[str], str | None],
+                 collected: EmitCandidates, constant: Callable[[str], str | None],
                  reexported: Callable[[str], bool] | None = None,
                  returns_str: Callable[[str], bool] | None = None) -> None:
         self.scopes = scopes
@@ -149,7 +149,7 @@ class NameResolver:
         self.reexported = reexported
         """Does a project name (``app.bus.events.emit``) lead to tscrun's emit?"""
         self.qualnames = qualnames
-        self.bindings = bindings
+        self.collected = collected
         self.constant = constant
         """``Catalog.constant``: a project module's string constant by qualified name."""
 
@@ -175,7 +175,7 @@ class NameResolver:
     def _star_emit(self, func: cst.BaseExpression) -> bool:
         """``from tscrun.events import *`` then ``emit(...)``, with ``emit`` bound nowhere else."""
         if not (isinstance(func, cst.Name) and func.value == "emit"
-                and fullnames.EMIT_MODULE in self.bindings.star_modules):
+                and fullnames.EMIT_MODULE in self.collected.star_modules):
             return False
         scope = self.scopes.get(func)
         return scope is not None and not scope[func.value]
@@ -289,7 +289,7 @@ class NameResolver:
         target = binding.node
         if isinstance(target, cst.Param):
             return DYNAMIC if self._is_str(target.annotation) else UNDECIDED
-        stmt = self.bindings.statements.get(id(target))
+        stmt = self.collected.statements.get(id(target))
         if stmt is None:
             return UNDECIDED  # for-loop target, with ... as, walrus, ...: not a constant
         if isinstance(stmt, cst.AnnAssign):

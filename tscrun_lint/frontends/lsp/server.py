@@ -28,13 +28,13 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from tscrun import __version__
-from tscrun_lint.diagnostic import Diagnostic
-from tscrun_lint.lsp.convert import fix_all, overlaps, quick_fix, to_lsp
-from tscrun_lint.lsp.projects import Projects
-from tscrun_lint.selection import Selection
-from tscrun_lint.source import split_lines
+from tscrun_lint.base.diagnostic import Diagnostic
+from tscrun_lint.frontends.lsp.convert import fix_all, overlaps, quick_fix, to_lsp
+from tscrun_lint.frontends.lsp.projects import Projects
+from tscrun_lint.base.selection import Selection
+from tscrun_lint.base.source import split_lines
 
-log = logging.getLogger("tscrun_lint.lsp")
+log = logging.getLogger("tscrun_lint.frontends.lsp")
 
 WATCHED = ("**/*.py", "**/pyproject.toml", "**/tscrun.toml")
 FIX_ALL_KIND = types.CodeActionKind.SourceFixAll + ".tscrun"

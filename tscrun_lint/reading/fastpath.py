@@ -33,11 +33,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from tscrun_lint import fullnames
-from tscrun_lint.context import ProjectContext
-from tscrun_lint.reexports import is_reexported_emit
+from tscrun_lint.base import fullnames
+from tscrun_lint.project.context import ProjectContext
+from tscrun_lint.project.reexports import is_reexported_emit
 from tscrun_lint.judge.scalars import Scalar, scalar_fits
-from tscrun_lint.typemodel import (
+from tscrun_lint.base.typemodel import (
     AnyType,
     DictType,
     ListType,
@@ -270,7 +270,7 @@ class _Module:
     def _annotation(self, annotation: ast.expr, text: str) -> Type | None:
         import libcst as cst
 
-        from tscrun_lint.modules import External, Symbol
+        from tscrun_lint.project.modules import External, Symbol
 
         for node in ast.walk(annotation):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tscrun_lint.judge.scalars import Scalar
-from tscrun_lint.typemodel import (
+from tscrun_lint.base.typemodel import (
     ANY,
     NONE,
     DictType,

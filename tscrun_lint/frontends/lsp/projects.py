@@ -24,14 +24,14 @@ import libcst as cst
 from tscrun import ConfigError, find_config, load_config
 from tscrun.config import ENV_VAR, parse_config
 from tscrun.diagnostics import message
-from tscrun_lint.catalog import Catalog
-from tscrun_lint.context import ProjectContext
-from tscrun_lint.diagnostic import Diagnostic
-from tscrun_lint.engine import check_config, check_text, handler_diagnostics
-from tscrun_lint.modules import ModuleIndex, ModuleInfo, module_from_tree
-from tscrun_lint.runner import is_handler_file
-from tscrun_lint.selection import Selection
-from tscrun_lint.source import split_lines
+from tscrun_lint.project.catalog import Catalog
+from tscrun_lint.project.context import ProjectContext
+from tscrun_lint.base.diagnostic import Diagnostic
+from tscrun_lint.engine.engine import check_config, check_text, handler_diagnostics
+from tscrun_lint.project.modules import ModuleIndex, ModuleInfo, module_from_tree
+from tscrun_lint.engine.runner import is_handler_file
+from tscrun_lint.base.selection import Selection
+from tscrun_lint.base.source import split_lines
 
 StatKey = tuple[int, int] | None
 State = ProjectContext | ConfigError

@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tscrun.config import Config
-from tscrun_lint.source import (
+from tscrun_lint.base.source import (
     MAX_NESTING,
     SourceError,
     decode,

@@ -13,15 +13,15 @@ import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
-from tscrun_lint.diagnostic import Diagnostic
-from tscrun_lint.formats import display_path
+from tscrun_lint.base.diagnostic import Diagnostic
+from tscrun_lint.frontends.formats import display_path
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/tscrun/tscrun"
 
 
 def _rules() -> list[dict[str, object]]:
-    from tscrun_lint.explain import explain_markdown, explain_text
+    from tscrun_lint.frontends.explain import explain_markdown, explain_text
     from tscrun_lint.rules import RULES
 
     out: list[dict[str, object]] = []

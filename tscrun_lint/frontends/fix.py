@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
-from tscrun_lint.formats import display_path
-from tscrun_lint.source import Source
+from tscrun_lint.frontends.formats import display_path
+from tscrun_lint.base.source import Source
 
 
 def write(fixes: Mapping[Path, tuple[Source, str]]) -> list[Path]:

@@ -20,9 +20,9 @@ import libcst as cst
 from libcst.metadata import GlobalScope, QualifiedName, Scope
 
 from tscrun.diagnostics import message
-from tscrun_lint.bindings import FileBindings
-from tscrun_lint.catalog import Catalog, Resolver
-from tscrun_lint.literals import (
+from tscrun_lint.reading.scope_facts import FileScopes
+from tscrun_lint.project.catalog import Catalog, Resolver
+from tscrun_lint.reading.literals import (
     CONTAINERS,
     has_empty_display,
     infer_type,
@@ -31,7 +31,7 @@ from tscrun_lint.literals import (
     scalar_fact,
     string_value,
 )
-from tscrun_lint.modules import (
+from tscrun_lint.project.modules import (
     DefSym,
     External,
     ModuleInfo,
@@ -42,7 +42,7 @@ from tscrun_lint.modules import (
 from tscrun_lint.judge.scalars import scalar_fits
 from tscrun_lint.types.builtin_results import BUILTIN_RESULTS
 from tscrun_lint.types.values import ValueTypes
-from tscrun_lint.typemodel import (
+from tscrun_lint.base.typemodel import (
     AnyType,
     DictType,
     ListType,
@@ -78,7 +78,7 @@ class ModuleContext:
     qualnames: Mapping[cst.CSTNode, Collection[QualifiedName]]
     tree: cst.Module | None = None
     """The checked module (the tree the metadata was computed on); found if not given."""
-    _bindings: FileBindings | None = field(default=None, repr=False)
+    _scope_facts: FileScopes | None = field(default=None, repr=False)
 
     _local: ModuleInfo | None = field(default=None, repr=False)
     _local_done: bool = field(default=False, repr=False)
@@ -87,17 +87,17 @@ class ModuleContext:
         """The checked module's top-level bindings, from the engine's own tree."""
         if not self._local_done:
             self._local_done = True
-            root = self.bindings.root()
+            root = self.scope_facts.root()
             path = self.catalog.index.file(self.module) if self.module else None
             if root is not None and path is not None and self.module is not None:
                 self._local = module_from_tree(self.module, path, root)
         return self._local
 
     @property
-    def bindings(self) -> FileBindings:
-        if self._bindings is None:
-            self._bindings = FileBindings(self.scopes, self.tree)
-        return self._bindings
+    def scope_facts(self) -> FileScopes:
+        if self._scope_facts is None:
+            self._scope_facts = FileScopes(self.scopes, self.tree)
+        return self._scope_facts
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ class _Judge:
         self.event = event
         self.known: dict[str, bool] = {}
         """Truth of free conditions inside the branch being judged (see ``conditional``)."""
-        self.types = ValueTypes(ctx.catalog, ctx.module, ctx.bindings, ctx.scopes,
+        self.types = ValueTypes(ctx.catalog, ctx.module, ctx.scope_facts, ctx.scopes,
                                 self.qualname, self.resolve_qualname, self.resolver)
 
     # --- the payload itself --------------------------------------------------------
@@ -261,16 +261,16 @@ class _Judge:
         test = expr.test
         if not isinstance(test, cst.Name):
             return False
-        a = self.ctx.bindings.single(test)
+        a = self.ctx.scope_facts.single(test)
         if a is None or not isinstance(a.node, cst.Param):
             return False
         if a.node.annotation is not None and not self.plain_annotation(
                 a.node.annotation.annotation):
             return False
-        owner = self.ctx.bindings.scope_node(a.scope)
+        owner = self.ctx.scope_facts.scope_node(a.scope)
         if owner is None:
             return False
-        tests, nested = self.ctx.bindings.conditionals(owner, test.value)
+        tests, nested = self.ctx.scope_facts.conditionals(owner, test.value)
         if expr in nested:
             return False
         return all(access.node in tests for access in a.references)
@@ -700,7 +700,7 @@ class _Judge:
         if not isinstance(expr, cst.Name):
             found = self.types.type_of(expr)
             return found if isinstance(found, TypedDictType) else None
-        bound = self.ctx.bindings.binding(expr)
+        bound = self.ctx.scope_facts.assignment(expr)
         if bound is None or bound[1] is None:
             return None
         t = self.annotation_type(bound[1])
@@ -710,13 +710,13 @@ class _Judge:
         """Is ``expr`` a name declared (annotated) as exactly ``typing.Any``?"""
         if not isinstance(expr, cst.Name):
             return False
-        bound = self.ctx.bindings.binding(expr)
+        bound = self.ctx.scope_facts.assignment(expr)
         if bound is None or not isinstance(bound[1], cst.Name | cst.Attribute):
             return False
         return self.resolver(bound[1])(bound[1]) == External("typing.Any")
 
     def name(self, expr: cst.Name, td: TypedDictType, depth: int) -> Verdict:
-        bound = self.ctx.bindings.binding(expr)
+        bound = self.ctx.scope_facts.assignment(expr)
         if bound is None:
             return UNKNOWN
         value, annotation = bound
@@ -731,7 +731,7 @@ class _Judge:
                           | TupleType):
                 return self.not_a_mapping(expr, td, describe(declared))
             return UNKNOWN
-        if value is None or self.ctx.bindings.is_mutated(expr):
+        if value is None or self.ctx.scope_facts.is_mutated(expr):
             return UNKNOWN
         if isinstance(value, cst.Dict | cst.Call | cst.IfExp) or is_non_mapping_literal(value):
             return self.payload(value, td, depth + 1)

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from tscrun import Config, ConfigError, find_config, load_config
 from tscrun.config import ENV_VAR
-from tscrun_lint.runner import is_handler_file
-from tscrun_lint.reexports import may_emit
-from tscrun_lint.source import may_call_emit
+from tscrun_lint.engine.runner import is_handler_file
+from tscrun_lint.project.reexports import may_emit
+from tscrun_lint.base.source import may_call_emit
 
 if TYPE_CHECKING:
-    from tscrun_lint.context import ProjectContext
+    from tscrun_lint.project.context import ProjectContext
 
 Result = tuple[int, int, str, type[Any]]
 
@@ -68,7 +68,7 @@ def _project(config_path: Path, config: Config) -> ProjectContext:
     cached = _PROJECTS.get(config_path)
     if cached is not None and cached[0] == key and cached[1].config is config:
         return cached[1]
-    from tscrun_lint.context import ProjectContext
+    from tscrun_lint.project.context import ProjectContext
 
     project = ProjectContext(config)
     _PROJECTS[config_path] = (key, project)
@@ -170,7 +170,7 @@ class TscrunChecker:
         path = Path(self.filename)
         if not emits and (isinstance(config, ConfigError) or not is_handler_file(config, path)):
             return
-        from tscrun_lint.engine import check_text
+        from tscrun_lint.engine.engine import check_text
 
         state = config if isinstance(config, ConfigError) else _project(
             config_path, config)  # type: ignore[arg-type]

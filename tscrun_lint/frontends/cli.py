@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tscrun.diagnostics import CODES
-from tscrun_lint.formats import FORMATS, render, summary_line
-from tscrun_lint.runner import Options, UsageError, run
+from tscrun_lint.frontends.formats import FORMATS, render, summary_line
+from tscrun_lint.engine.runner import Options, UsageError, run
 
 PROG = "tscrun-lint"
 
@@ -102,7 +102,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return _lsp(argv[1:])
     args = parser().parse_args(argv)
     if args.explain:
-        from tscrun_lint.explain import explain_text
+        from tscrun_lint.frontends.explain import explain_text
         code = args.explain.strip().upper()
         if code not in CODES:
             raise UsageError(f"unknown code {args.explain!r}; codes are {', '.join(CODES)}")
@@ -129,7 +129,7 @@ def _main(argv: Sequence[str] | None) -> int:
     outcome = run(paths, options)
 
     if args.diff:
-        from tscrun_lint.fix import unified_diff
+        from tscrun_lint.frontends.fix import unified_diff
         diff = unified_diff(outcome.fixes)
         sys.stdout.write(diff)
         n = sum(1 for d in outcome.diagnostics if d.fix is not None)
@@ -140,7 +140,7 @@ def _main(argv: Sequence[str] | None) -> int:
     diagnostics = outcome.diagnostics
     fixed_count = 0
     if args.fix and outcome.fixes:
-        from tscrun_lint.fix import refused, write
+        from tscrun_lint.frontends.fix import refused, write
         written = write(outcome.fixes)
         for link in refused(outcome.fixes):
             print(f"{PROG}: not fixed: {link} is a symlink; fixes are never written through "
@@ -163,7 +163,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _lsp(argv: Sequence[str]) -> int:
-    """``tscrun-lint lsp``: the language server on stdin/stdout (see tscrun_lint.lsp)."""
+    """``tscrun-lint lsp``: the language server on stdin/stdout (see tscrun_lint.frontends.lsp)."""
     p = _Parser(prog=f"{PROG} lsp", description="Language server (LSP over stdio) publishing "
                 "tscrun-lint's findings as you type, with the safe fix as a code action.")
     p.add_argument("--config", type=Path, metavar="FILE",
@@ -181,7 +181,7 @@ def _lsp(argv: Sequence[str]) -> int:
     except ImportError:
         raise UsageError("the language server needs pygls; install it with "
                          "pip install 'tscrun[lsp]'") from None
-    from tscrun_lint.lsp import serve
+    from tscrun_lint.frontends.lsp import serve
     return serve(args.config, args.select, args.ignore)
 
 

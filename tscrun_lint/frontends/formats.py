@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from tscrun_lint.diagnostic import Diagnostic
+from tscrun_lint.base.diagnostic import Diagnostic
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -95,6 +95,6 @@ def render(fmt: str, diagnostics: Sequence[Diagnostic], files: int,
     if fmt == "github":
         return github(diagnostics, files)
     if fmt == "sarif":
-        from tscrun_lint.sarif import sarif
+        from tscrun_lint.frontends.sarif import sarif
         return sarif(diagnostics, error=error)
     return text(diagnostics, files)

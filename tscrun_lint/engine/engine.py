@@ -35,12 +35,12 @@ from libcst.metadata import (
 
 from tscrun import ConfigError
 from tscrun.diagnostics import message
-from tscrun_lint.catalog import Catalog, HandlerInfo
-from tscrun_lint.context import FileContext, ProjectContext
-from tscrun_lint.diagnostic import Diagnostic, Fix
-from tscrun_lint.fastpath import calls_and_imports, proves_clean
-from tscrun_lint.noqa import silenced
-from tscrun_lint.qualnames import LazyQualifiedNames
+from tscrun_lint.project.catalog import Catalog, HandlerInfo
+from tscrun_lint.project.context import FileContext, ProjectContext
+from tscrun_lint.base.diagnostic import Diagnostic, Fix
+from tscrun_lint.reading.fastpath import calls_and_imports, proves_clean
+from tscrun_lint.base.noqa import silenced
+from tscrun_lint.reading.qualnames import LazyQualifiedNames
 from tscrun_lint.reading.emit_slice import (
     Slice,
     all_calls_and_imports,
@@ -48,10 +48,10 @@ from tscrun_lint.reading.emit_slice import (
     emit_slice,
 )
 from tscrun_lint.rules import RULES, Report, Rule
-from tscrun_lint.selection import Selector, select_all
-from tscrun_lint.sites import Bindings, EmitSite, NameResolver, emit_sites
-from tscrun_lint.reexports import is_reexported_emit, may_emit, reexporter_words
-from tscrun_lint.source import (
+from tscrun_lint.base.selection import Selector, select_all
+from tscrun_lint.reading.sites import EmitCandidates, EmitSite, NameResolver, emit_sites
+from tscrun_lint.project.reexports import is_reexported_emit, may_emit, reexporter_words
+from tscrun_lint.base.source import (
     Source,
     SourceError,
     decode,
@@ -212,9 +212,9 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
         diagnostics.append(unreadable(path, "expressions nested too deeply to parse"))
         return diagnostics, None
     project = state if isinstance(state, ProjectContext) else None
-    bindings = Bindings(reexporter_words(project.config) if project else ())
-    module.visit(bindings)
-    if not bindings.candidates:
+    collected = EmitCandidates(reexporter_words(project.config) if project else ())
+    module.visit(collected)
+    if not collected.candidates:
         return _unsilenced(diagnostics, text, lines), None
     module_name = project.config.module_for_file(path) if project else None
     wrapper, ctx_maps = _metadata(module, path, module_name)
@@ -222,8 +222,8 @@ def _check(path: Path, text: str, state: State, selection: Selector, fix: bool,
     constant = project.catalog.constant if project else _no_constant
     reexported = functools.partial(is_reexported_emit, project.catalog) if project else None
     returns_str = functools.partial(_returns_str, project.catalog) if project else None
-    resolver = NameResolver(scopes, qualnames, bindings, constant, reexported, returns_str)
-    sites = emit_sites(bindings.candidates, resolver)
+    resolver = NameResolver(scopes, qualnames, collected, constant, reexported, returns_str)
+    sites = emit_sites(collected.candidates, resolver)
     if not sites:
         return _unsilenced(diagnostics, text, lines), None
     reports: list[Report] = []

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import libcst as cst
 from libcst.metadata import Assignment, GlobalScope, Scope
 
-Bound = tuple[cst.BaseExpression | None, cst.BaseExpression | None]
+Assigned = tuple[cst.BaseExpression | None, cst.BaseExpression | None]
 """(assigned value or None, annotation or None) of a binding."""
 
 _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
@@ -28,7 +28,7 @@ _NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr"}
 class ScopeFacts:
     """What one pass over a scope's node found."""
 
-    bindings: dict[cst.CSTNode, Bound] = dataclasses.field(default_factory=dict)
+    assignments: dict[cst.CSTNode, Assigned] = dataclasses.field(default_factory=dict)
     """Name target node -> (value, annotation) of plain and annotated assignments."""
     mutated: set[str] = dataclasses.field(default_factory=set)
     """Names changed in place: ``x[k] = v``, ``del x[k]``, ``x |= ...``, ``x.update(...)``."""
@@ -49,7 +49,7 @@ class ScopeFacts:
     """Name -> conditional expressions inside a branch of ``x if name else y``."""
 
 
-class FileBindings:
+class FileScopes:
     """Scope questions about one checked file, answered once and cached."""
 
     def __init__(self, scopes: Mapping[cst.CSTNode, Scope | None],
@@ -127,7 +127,7 @@ class FileBindings:
         facts = self.facts(owner)
         return facts.tests.get(name, set()), facts.nested.get(name, set())
 
-    def binding(self, name: cst.Name) -> Bound | None:
+    def assignment(self, name: cst.Name) -> Assigned | None:
         """(value, annotation) of the one binding of ``name``; None if not exactly one."""
         a = self.single(name)
         if a is None:
@@ -140,7 +140,7 @@ class FileBindings:
         if not isinstance(a.node, cst.Name):
             return None
         owner = self.scope_node(a.scope)
-        return self.facts(owner).bindings.get(a.node) if owner is not None else None
+        return self.facts(owner).assignments.get(a.node) if owner is not None else None
 
     def is_mutated(self, name: cst.Name) -> bool:
         scope = self.scopes.get(name)
@@ -202,10 +202,10 @@ def _gather(owner: cst.CSTNode) -> ScopeFacts:
         if isinstance(node, cst.Assign):
             for t in node.targets:
                 if isinstance(t.target, cst.Name):
-                    facts.bindings[t.target] = (node.value, None)
+                    facts.assignments[t.target] = (node.value, None)
         elif isinstance(node, cst.AnnAssign):
             if isinstance(node.target, cst.Name):
-                facts.bindings[node.target] = (node.value, node.annotation.annotation)
+                facts.assignments[node.target] = (node.value, node.annotation.annotation)
             _changed(facts, node.target)
         elif isinstance(node, cst.AssignTarget | cst.Del):
             _changed(facts, node.target)

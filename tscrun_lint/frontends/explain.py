@@ -6,7 +6,7 @@ the markdown fences kept (they read fine in a terminal).
 
 from __future__ import annotations
 
-from tscrun_lint.example_project import clean
+from tscrun_lint.rules.example_project import clean
 from tscrun_lint.rules import BY_CODE, RULES, Invalid, Rule, Valid
 
 

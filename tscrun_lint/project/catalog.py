@@ -23,8 +23,8 @@ import libcst as cst
 
 from tscrun.config import Config, SubscriberConfig
 from tscrun.diagnostics import CONVENTION_HINT
-from tscrun_lint.literals import bool_literal, literal_value, string_value
-from tscrun_lint.modules import (
+from tscrun_lint.reading.literals import bool_literal, literal_value, string_value
+from tscrun_lint.project.modules import (
     Binding,
     DefSym,
     External,
@@ -34,7 +34,7 @@ from tscrun_lint.modules import (
     NotFound,
     Symbol,
 )
-from tscrun_lint.typemodel import (
+from tscrun_lint.base.typemodel import (
     ANY,
     NONE,
     DictType,

@@ -18,8 +18,8 @@ from pygls.workspace.position_codec import (
     ServerTextRange,
 )
 
-from tscrun_lint.diagnostic import Diagnostic
-from tscrun_lint.source import split_lines
+from tscrun_lint.base.diagnostic import Diagnostic
+from tscrun_lint.base.source import split_lines
 
 SOURCE = "tscrun"
 

@@ -21,9 +21,9 @@ def serve(config: Path | None = None, select: Sequence[str] = (),
         # Started by hand, perhaps meaning a folder named "lsp": say what is going on.
         print("tscrun-lint lsp: language server waiting for an editor on stdin (Ctrl-C to "
               "stop); to check a folder named lsp, run tscrun-lint ./lsp", file=sys.stderr)
-    from tscrun_lint.lsp.projects import Projects
-    from tscrun_lint.lsp.server import serve as run
-    from tscrun_lint.selection import Selection
+    from tscrun_lint.frontends.lsp.projects import Projects
+    from tscrun_lint.frontends.lsp.server import serve as run
+    from tscrun_lint.base.selection import Selection
 
     return run(Projects(config, Selection(select, ignore)))
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 
 from tscrun import Config, ConfigError, find_config, load_config
 from tscrun.config import CONFIG_FILENAMES
-from tscrun_lint.diagnostic import Diagnostic
-from tscrun_lint.selection import Selection
-from tscrun_lint.reexports import may_emit
-from tscrun_lint.source import (
+from tscrun_lint.base.diagnostic import Diagnostic
+from tscrun_lint.base.selection import Selection
+from tscrun_lint.project.reexports import may_emit
+from tscrun_lint.base.source import (
     Source,
     SourceError,
     decode,
@@ -35,7 +35,7 @@ from tscrun_lint.source import (
 )
 
 if TYPE_CHECKING:
-    from tscrun_lint.context import ProjectContext
+    from tscrun_lint.project.context import ProjectContext
 
 # Folders never walked into (explicitly named paths are always checked).
 EXCLUDED_DIRS = frozenset({
@@ -109,7 +109,7 @@ class Projects:
 
     def project(self, config_path: Path) -> ProjectContext:
         if config_path not in self.projects:
-            from tscrun_lint.context import ProjectContext  # libcst, only when needed
+            from tscrun_lint.project.context import ProjectContext  # libcst, only when needed
 
             self.projects[config_path] = ProjectContext(self.config(config_path))
         return self.projects[config_path]
@@ -255,9 +255,9 @@ _WORKER_PROJECTS: dict[Path, ProjectContext | ConfigError] = {}
 
 
 def _work(batch: list[Job]) -> list[tuple[Path, list[Diagnostic], str | None]]:
-    from tscrun_lint.context import ProjectContext
-    from tscrun_lint.engine import check_text
-    from tscrun_lint.selection import Selection
+    from tscrun_lint.project.context import ProjectContext
+    from tscrun_lint.engine.engine import check_text
+    from tscrun_lint.base.selection import Selection
 
     out = []
     for path, text, config_path, select, ignore, fix in batch:
@@ -291,11 +291,11 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
                 raise SourceError("a symlink to a file outside the project; not read")
             source = decode(read_bounded(path))
         except OSError as exc:
-            from tscrun_lint.engine import unreadable
+            from tscrun_lint.engine.engine import unreadable
             outcome.diagnostics.append(unreadable(path, exc.strerror or str(exc)))
             continue
         except SourceError as exc:
-            from tscrun_lint.engine import unreadable
+            from tscrun_lint.engine.engine import unreadable
             outcome.diagnostics.append(unreadable(path, str(exc), exc.line, exc.column))
             continue
         if config_path is None:
@@ -304,7 +304,7 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
         if emits:
             # The cheap checks run here; libcst's precise path, for what they cannot
             # settle, runs below (on worker processes when there is enough of it).
-            from tscrun_lint.engine import check_text
+            from tscrun_lint.engine.engine import check_text
             result = check_text(path, source.text, projects.project(config_path),
                                 Selection(select, ignore), fix=options.fix, handlers=False,
                                 precise=False)
@@ -314,7 +314,7 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
             else:
                 outcome.diagnostics.extend(result.diagnostics)
         if projects.is_handler_file(path, config_path):
-            from tscrun_lint.engine import handler_diagnostics
+            from tscrun_lint.engine.engine import handler_diagnostics
             outcome.diagnostics.extend(handler_diagnostics(
                 path, source.text, projects.project(config_path), Selection(select, ignore)))
     for path, diagnostics, fixed in _check_all(pending, options, projects):
@@ -322,7 +322,7 @@ def run(paths: Sequence[Path], options: Options) -> Outcome:
         if fixed is not None:
             outcome.fixes[path] = (sources[path], fixed)
     if roots:
-        from tscrun_lint.engine import check_config
+        from tscrun_lint.engine.engine import check_config
         for config_path in sorted(roots):
             outcome.diagnostics.extend(check_config(projects.project(config_path),
                                                     Selection(select, ignore)))
@@ -367,6 +367,6 @@ def _isolated(job: Job, context: multiprocessing.context.BaseContext
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
             return pool.submit(_work, [job]).result()[0]
     except BrokenProcessPool:
-        from tscrun_lint.engine import unreadable
+        from tscrun_lint.engine.engine import unreadable
         return job[0], [unreadable(job[0], "the analyser crashed on this file, please "
                                            "report it")], None

@@ -12,11 +12,11 @@ import libcst as cst
 from libcst.metadata import QualifiedName, Scope
 
 from tscrun import Config
-from tscrun_lint.catalog import Catalog
-from tscrun_lint.payload import Finding, ModuleContext, judge_payload
-from tscrun_lint.sites import EmitSite, NameKind
-from tscrun_lint.source import split_lines
-from tscrun_lint.typemodel import TypedDictType
+from tscrun_lint.project.catalog import Catalog
+from tscrun_lint.judge.payload import Finding, ModuleContext, judge_payload
+from tscrun_lint.reading.sites import EmitSite, NameKind
+from tscrun_lint.base.source import split_lines
+from tscrun_lint.base.typemodel import TypedDictType
 
 
 @dataclass(frozen=True)
