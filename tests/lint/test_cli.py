@@ -6,7 +6,7 @@ import json
 import re
 import sys
 
-from conftest import FIXTURES, REPO, lint, run
+from conftest import BIN, FIXTURES, REPO, lint, run
 
 PROJECT = FIXTURES / "lint_project"
 
@@ -204,3 +204,12 @@ def test_worker_processes_and_the_precise_path_alone_give_the_same_output() -> N
     serial_diff = lint("--diff", "--jobs", "1", cwd=PROJECT)
     pooled_diff = lint("--diff", "--jobs", "2", cwd=PROJECT)
     assert pooled_diff.stdout == serial_diff.stdout != ""
+
+
+def test_both_commands_say_their_version() -> None:
+    from tscrun import __version__
+
+    for tool in ("tscrun-lint", "tscrun"):
+        proc = run([str(BIN / tool), "--version"], cwd=PROJECT)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == f"{tool} {__version__}"

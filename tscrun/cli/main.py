@@ -15,6 +15,7 @@ import argparse
 import sys
 from types import ModuleType
 
+from tscrun import __version__
 from tscrun.cli import aws, dead_letters, worker
 from tscrun.cli.common import UsageError
 from tscrun.errors import ConfigError, TscrunError
@@ -27,6 +28,7 @@ COMMANDS: tuple[ModuleType, ...] = (worker, dead_letters, aws)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tscrun", description="Run and inspect tscrun's remote event delivery.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.register(subparsers)

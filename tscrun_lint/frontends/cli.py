@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tscrun import __version__
 from tscrun.diagnostics import CODES
 from tscrun_lint.frontends.formats import FORMATS, render, summary_line
 from tscrun_lint.engine.runner import Options, UsageError, run
@@ -55,6 +56,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--diff", action="store_true",
                    help="print the safe fixes as a unified diff; write nothing")
     p.add_argument("--explain", metavar="CODE", help="print the documentation of a code")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--jobs", type=int, metavar="N",
                    help="worker processes (default: all cores for large runs, 1 for small ones)")
     return p
