@@ -81,6 +81,9 @@ class HandlerInfo:
 _TYPEDDICT = frozenset({"typing.TypedDict"})
 _EVENT = frozenset({"tscrun.events.Event", "tscrun.Event"})
 _PRIMS = {f"builtins.{n}": Prim(n) for n in ("str", "int", "float", "bool", "bytes", "complex")}
+# A LiteralString is a str (typeshed's str methods return it in their first overload;
+# as a declared type, reading it as str can only make the check quieter).
+_PRIMS["typing.LiteralString"] = Prim("str")
 _LISTS = {"builtins.list": "list", "typing.List": "list", "typing.Sequence": "Sequence",
           "typing.MutableSequence": "MutableSequence", "typing.Collection": "Collection",
           "typing.Iterable": "Iterable"}

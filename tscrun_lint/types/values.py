@@ -427,7 +427,7 @@ class ValueTypes(Declarations):
                 if bound is not None and bound[1] is not None else None
             return _without_none(declared) if declared is not None else None
         if bound is None:
-            return self.self_type(single)
+            return self.star_param_type(single) or self.self_type(single)
         value, annotation = bound
         if annotation is not None:
             return self.annotation(self.resolver(annotation), annotation)
@@ -435,6 +435,18 @@ class ValueTypes(Declarations):
             return None
         inferred = self.type_of(value, depth)
         return _widen(inferred) if inferred is not None else None
+
+    def star_param_type(self, single: Assignment) -> Type | None:
+        """``*args: T`` is a ``tuple[T, ...]``, ``**kwargs: T`` a ``dict[str, T]``."""
+        param = single.node
+        if not isinstance(param, cst.Param) or param.annotation is None or \
+                param.star not in ("*", "**"):
+            return None
+        item = self.annotation(self.resolver(param.annotation.annotation),
+                               param.annotation.annotation)
+        if item is None:
+            return None
+        return TupleType(None, item) if param.star == "*" else DictType(Prim("str"), item)
 
     def imported_type(self, name: cst.Name) -> Type | None:
         """A module constant imported from a project module (or a module-level one)."""
@@ -668,6 +680,11 @@ class ValueTypes(Declarations):
             return field.type if field is not None else None
         if isinstance(receiver, DictType):
             return receiver.value
+        if isinstance(receiver, TupleType) and receiver.items is not None:
+            at = _int_literal(index)  # t[0] of a tuple[str, int] is its first item's type
+            if at is None or not -len(receiver.items) <= at < len(receiver.items):
+                return None
+            return receiver.items[at]
         position = self.type_of(index, depth)
         if not (isinstance(position, Prim) and position.name in ("int", "bool")):
             return None
@@ -794,3 +811,16 @@ def _widen(t: Type) -> Type:
 def _describe(t: Type) -> str:
     return describe(t)
 
+
+def _int_literal(expr: cst.BaseExpression) -> int | None:
+    """The value of ``3`` or ``-1`` written as an index."""
+    negative = False
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        negative, expr = True, expr.expression
+    if not isinstance(expr, cst.Integer):
+        return None
+    try:
+        value = int(expr.value.replace("_", ""), 0)
+    except ValueError:
+        return None
+    return -value if negative else value
