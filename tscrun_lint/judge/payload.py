@@ -197,8 +197,10 @@ class _Judge:
     def plain_mapping(self, expr: cst.BaseExpression, td: TypedDictType) -> Verdict:
         """A value whose declared type is a ``dict``/``Mapping`` (a parameter
         ``data: dict[str, Any]``, an attribute, a call declared to return one): never a
-        TypedDict to mypy, whatever it holds."""
+        TypedDict to mypy, whatever it holds. (A str, a list, a tuple: not a mapping.)"""
         actual = self.types.type_of(expr)
+        if isinstance(actual, Prim | NoneType_ | LiteralType | ListType | SetType | TupleType):
+            return self.not_a_mapping(expr, td, describe(actual))
         if not isinstance(actual, DictType):
             return UNKNOWN
         return Verdict(Status.BAD, [Finding("TSC104", expr, message(
@@ -355,7 +357,12 @@ class _Judge:
             return UNKNOWN
         if callee == "builtins.dict":
             if any(a.keyword is None and a.star != "**" for a in call.args):
-                return UNKNOWN  # dict(mapping, ...): mypy does not check it against the TypedDict
+                # dict(mapping, ...) and dict(pairs): mypy types the call as a plain dict
+                # whatever its argument, even a TypedDict
+                return Verdict(Status.BAD, [Finding("TSC104", call, message(
+                    "TSC104", event=self.event, actual="dict", typed_dict=td.name,
+                    reason=f"; dict(...) of a mapping or of pairs is a plain dict to mypy: "
+                           f"copy a {td.name} with .copy() or {{**payload}}"))])
             return self.keywords(call, td)
         actual = self.catalog.typed_dict_symbol(self.resolve_qualname(callee))
         if actual is None:

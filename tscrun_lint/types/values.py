@@ -214,6 +214,21 @@ class Declarations:
         supers, builtin = self._ancestry(sym, index, 0)
         return ClassType(qualname, sym.name, supers, builtin)
 
+    def declared_class(self, sym: Symbol) -> ClassType | None:
+        """A class named as a declared type (by the catalog, for TypedDict fields): the
+        type of its instances when it is an ordinary class (None for builtins, TypedDicts
+        and whatever cannot be read)."""
+        index: ModuleIndex = self.catalog.index
+        if isinstance(sym, External):
+            sym, index = self.stubs.resolve_qualname(sym.qualname), self.stubs
+        if not isinstance(sym, DefSym) or sym.binding.kind != "class" or (
+                sym.module.name == "builtins" and sym.module.path.suffix == ".pyi"):
+            return None
+        if sym.module.path.suffix == ".pyi":
+            index = self.stubs
+        found = self.class_type(sym, index)
+        return found if isinstance(found, ClassType) else None
+
     def _ancestry(self, sym: DefSym, index: ModuleIndex, depth: int
                   ) -> tuple[frozenset[str] | None, str | None]:
         node = sym.binding.node
@@ -222,6 +237,8 @@ class Declarations:
         found = {f"{sym.module.name}.{sym.name}"}
         builtin: str | None = None
         resolver = self._module_resolver(sym.module, index)
+        if any(k.keyword is not None and k.keyword.value != "metaclass" for k in node.keywords):
+            return None, None  # class arguments may change what the class is (total=...)
         for arg in node.bases:
             if arg.keyword is not None or arg.star:
                 return None, None
@@ -239,7 +256,12 @@ class Declarations:
                 if q.startswith("typing."):
                     found.add(q)  # Protocol, NamedTuple, Mapping...: relations left open
                     continue
-                return None, None
+                # a class of the standard library or an installed package: its stubs
+                stub = self.stubs.resolve_qualname(q)
+                if not isinstance(stub, DefSym) or stub.binding.kind != "class" or \
+                        stub.module.path.suffix != ".pyi" or stub.module.name == "builtins":
+                    return None, None
+                base = stub
             if not isinstance(base, DefSym) or base.binding.kind != "class":
                 return None, None
             base_index = self.stubs if base.module.path.suffix == ".pyi" else index
@@ -660,8 +682,9 @@ class ValueTypes(Declarations):
             if sym.binding.annotation is not None:
                 return self.annotation(self._module_resolver(sym.module, index),
                                        sym.binding.annotation, receiver)
-            if cls.supers is not None and any(s.startswith("enum.") for s in cls.supers):
-                return None  # an enum member is of the enum's type, not its value's
+            if cls.supers is not None and "enum.Enum" in cls.supers:
+                # an enum member is of the enum's type, not its value's
+                return cls if _enum_member(attr, sym.binding.node) else None
             return self.symbol_value(sym, index)
         props = [s for s in syms if isinstance(s.binding.node, cst.FunctionDef)
                  and {_head(d) for d in s.binding.node.decorators} & _PROPERTIES]
@@ -824,3 +847,11 @@ def _int_literal(expr: cst.BaseExpression) -> int | None:
     except ValueError:
         return None
     return -value if negative else value
+
+
+def _enum_member(name: str, value: cst.CSTNode | None) -> bool:
+    """``RED = "red"`` in an enum's body is a member; ``_ignore_``, dunders and
+    descriptors (functions, nested classes) are not."""
+    if name.startswith("_") or value is None:
+        return False
+    return not isinstance(value, cst.Lambda)

@@ -1,5 +1,8 @@
+import datetime
+import uuid
+from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum, StrEnum
+from enum import Enum, IntEnum, StrEnum
 from typing import Literal, NewType, NotRequired, TypedDict
 
 UserId = NewType("UserId", str)
@@ -9,6 +12,19 @@ class Color(StrEnum):
 
 class Status(Enum):
     OK = "ok"
+
+
+class Level(IntEnum):
+    LOW = 1
+
+
+@dataclass
+class Owner:
+    name: str
+
+
+class Admin(Owner):
+    pass
 
 class Line(TypedDict):
     sku: str
@@ -27,3 +43,10 @@ class OrderPlaced(TypedDict):
     status: NotRequired[Literal["new", "paid"]]
     price: NotRequired[Decimal]
     note: NotRequired[str | None]
+    created: NotRequired[datetime.datetime]
+    day: NotRequired[datetime.date]
+    ref: NotRequired[uuid.UUID]
+    level: NotRequired[Level]
+    state: NotRequired[Status | None]
+    owner: NotRequired[Owner]
+    colors: NotRequired[list[Color]]
