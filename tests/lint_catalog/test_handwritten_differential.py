@@ -30,9 +30,9 @@ from tests.lint_catalog.handwritten.cases import CASES, PRELUDE
 
 HERE = Path(__file__).resolve().parent / "handwritten"
 BIN = Path(sys.executable).parent
-# Flagged of mypy's rejections when the cases were written (65 of 78); raise it as
+# Flagged of mypy's rejections when the cases were written (67 of 82); raise it as
 # the analyzer learns more, never lower it.
-FLOOR = 65
+FLOOR = 67
 
 
 def _module(oracle: bool) -> str:

@@ -447,7 +447,17 @@ class ValueTypes(Declarations):
         if guarded:
             declared = self.annotation(self.resolver(bound[1]), bound[1]) \
                 if bound is not None and bound[1] is not None else None
-            return _without_none(declared) if declared is not None else None
+            found = _without_none(declared) if declared is not None else None
+        else:
+            found = self._declared_or_inferred(name, single, bound, depth)
+        if isinstance(found, UnionType) and self.scope_facts.is_rooted(name, owner):
+            return None  # ``if x.kind == "a"`` narrows a union (a tagged union) itself
+        return found
+
+    def _declared_or_inferred(self, name: cst.Name, single: Assignment,
+                              bound: tuple[cst.BaseExpression | None,
+                                           cst.BaseExpression | None] | None,
+                              depth: int) -> Type | None:
         if bound is None:
             return self.star_param_type(single) or self.self_type(single)
         value, annotation = bound
@@ -666,6 +676,8 @@ class ValueTypes(Declarations):
                     return self.member_value(owner, attr, owner)
             if not isinstance(self.resolve_qualname(qn), NotFound | None):
                 return None
+        if self.scope_facts.member_narrowed(expr):
+            return None  # tested or assigned in this function: mypy's type there is not ours
         receiver = self.type_of(expr.value, depth)
         if receiver is None:
             return None
@@ -696,6 +708,8 @@ class ValueTypes(Declarations):
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return None
         index = expr.slice[0].slice.value
+        if self.scope_facts.member_narrowed(expr):
+            return None  # ``if data["note"]:``, ``data["n"] = 1``: narrowed by mypy
         receiver = self.type_of(expr.value, depth)
         if isinstance(receiver, TypedDictType):
             key = string_value(index)
