@@ -780,15 +780,16 @@ class Dispatcher:
 
     def _time_out(self, d: _Delivery) -> None:
         d.timed_out = d.attempt
-        self._unlink(d)
         if d.state is _RUNNING and d.task is not None:
             # _task_done counts it as a failed attempt once its task has ended.
+            self._unlink(d)
             d.where = self._stopping
             self._stopping[d] = None
             d.task.cancel()
         elif d.state is _THREAD:
             # A thread cannot be stopped: the attempt is given up on (the
             # thread finishes on its own, outside the subscriber's slots).
+            self._unlink(d)
             self._failed(d, self._timeout_error(d))
 
     def _unlink(self, d: _Delivery) -> None:
