@@ -24,7 +24,7 @@ after the last drain (and the round's ``clear_dead_letters()`` and
 5 ms, i.e. how long the loop was kept from running a callback that was due.
 It is wall-clock time: on a loaded machine it includes time the process
 waited for a CPU; ``longest_stall_cpu_ms`` is the same gap in the CPU time of
-the loop's thread, which other processes' load does not inflate.
+the loop's thread, which other processes' load inflates far less.
 
     .venv/bin/python bench/soak.py [--events 100000] [--json] [--max-dead-letters N]
 """
@@ -193,8 +193,8 @@ def main() -> int:
         "time between two wake-ups of a task sleeping 5 ms in a loop, minus the 5 ms, from before the "
         "first emit to after the last clean-up (drains included); wall clock, so on a loaded shared "
         "machine it includes time the process waited for a CPU. longest_stall_cpu_ms counts the same "
-        "gap in CPU time of the loop's thread (what the loop itself spent), which that load does not "
-        "inflate.",
+        "gap in CPU time of the loop's thread (what the loop itself spent), which that load inflates "
+        "far less.",
         "",
     ])
     print(section)
