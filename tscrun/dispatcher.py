@@ -562,7 +562,11 @@ class Dispatcher:
         ready = self._ready
         while ready and started < TURN_BUDGET:
             started += 1
-            self._admit(ready.popleft())
+            try:
+                self._admit(ready.popleft())
+            except BaseException:
+                self._schedule_flush()  # KeyboardInterrupt/SystemExit: the rest comes later
+                raise
         queue = self._queue
         stop = time.perf_counter() + _FLUSH_BUDGET
         check = started + 32
