@@ -28,6 +28,7 @@ all measured in this one run. ``--quick`` runs each command once.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import platform
 import resource
@@ -250,11 +251,15 @@ def build_large(real: Path) -> Path:
     for name, text in TYPES.items():
         (root / "events" / f"{name}.py").write_text(text)
     candidates = list(real.rglob("*.py"))
-    try:  # mypy's type checker (10,000+ lines) when the dev extra put mypy there
-        import mypy.checker
-
-        candidates.append(Path(mypy.checker.__file__))
-    except ImportError:
+    # mypy's type checker (10,000+ lines) when the dev extra installed mypy. Found through
+    # the distribution, not by importing: bench/mypy.py shadows the package here, and mypy
+    # is compiled with mypyc (its module file is the .so beside the source).
+    try:
+        checker = Path(str(importlib.metadata.distribution("mypy").locate_file(
+            "mypy/checker.py")))
+        if checker.is_file():
+            candidates.append(checker)
+    except importlib.metadata.PackageNotFoundError:
         pass
     largest = max(candidates, key=lambda p: p.read_bytes().count(b"\n"))
     (root / "large.py").write_text(largest.read_text(encoding="utf-8") + LARGE_EMIT,
