@@ -28,16 +28,18 @@ all measured in this one run. ``--quick`` runs each command once.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import sysconfig
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -240,21 +242,29 @@ async def _announce_registration(user_id: int, name: str) -> None:
 HUGE_LINES = 100_000
 
 
-def build_large(real: Path) -> Path:
-    """The largest module of the real corpus, with one faulty emit at its end."""
-    root = CACHE / "large"
+def build_large(real: Path, orm_only: bool = False) -> Path:
+    """The largest module at hand (the real corpus and mypy's checker; with ``orm_only``,
+    SQLAlchemy's largest, an ORM's module full of relative imports), with one faulty emit
+    at its end."""
+    root = CACHE / ("large_orm" if orm_only else "large")
     shutil.rmtree(root, ignore_errors=True)
     (root / "events").mkdir(parents=True)
     (root / "tscrun.toml").write_text(EMIT_CONFIG)
     (root / "events" / "__init__.py").write_text("")
     for name, text in TYPES.items():
         (root / "events" / f"{name}.py").write_text(text)
-    candidates = list(real.rglob("*.py"))
-    try:  # mypy's type checker (10,000+ lines) when the dev extra put mypy there
-        import mypy.checker
-
-        candidates.append(Path(mypy.checker.__file__))
-    except ImportError:
+    candidates = list((real / "sqlalchemy" if orm_only else real).rglob("*.py"))
+    # mypy's type checker (10,000+ lines) when the dev extra installed mypy. Found through
+    # the distribution, not by importing: bench/mypy.py shadows the package here, and mypy
+    # is compiled with mypyc (its module file is the .so beside the source).
+    try:
+        if orm_only:
+            raise importlib.metadata.PackageNotFoundError
+        checker = Path(str(importlib.metadata.distribution("mypy").locate_file(
+            "mypy/checker.py")))
+        if checker.is_file():
+            candidates.append(checker)
+    except importlib.metadata.PackageNotFoundError:
         pass
     largest = max(candidates, key=lambda p: p.read_bytes().count(b"\n"))
     (root / "large.py").write_text(largest.read_text(encoding="utf-8") + LARGE_EMIT,
@@ -359,16 +369,25 @@ class Pair:
     wall_b: float = float("inf")
     cpu_b: float = float("inf")
     proc_a: subprocess.CompletedProcess[str] | None = None
+    ratios: list[tuple[float, float]] = field(default_factory=list)
+    """(wall, CPU) ratio a/b of each pair, in run order."""
+
+    def median(self) -> tuple[float, float]:
+        """The median pair's wall ratio and the median CPU ratio."""
+        return (statistics.median(r[0] for r in self.ratios),
+                statistics.median(r[1] for r in self.ratios))
 
 
 def pair(a: Command, b: Command, runs: int) -> Pair:
-    """Best wall and CPU times of two commands run alternately (load drifts hit both alike)."""
+    """Two commands run alternately (load drifts hit both alike): best wall and CPU times
+    of each, and the ratio of every pair."""
     result = Pair()
     for _ in range(runs):
-        wall, cpu, result.proc_a = _run(*a)
-        result.wall_a, result.cpu_a = min(result.wall_a, wall), min(result.cpu_a, cpu)
-        wall, cpu, _ = _run(*b)
-        result.wall_b, result.cpu_b = min(result.wall_b, wall), min(result.cpu_b, cpu)
+        wall_a, cpu_a, result.proc_a = _run(*a)
+        result.wall_a, result.cpu_a = min(result.wall_a, wall_a), min(result.cpu_a, cpu_a)
+        wall_b, cpu_b, _ = _run(*b)
+        result.wall_b, result.cpu_b = min(result.wall_b, wall_b), min(result.cpu_b, cpu_b)
+        result.ratios.append((wall_a / wall_b, cpu_a / cpu_b))
     return result
 
 
@@ -381,6 +400,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: each command once")
     args = parser.parse_args()
     runs = 1 if args.quick else 5
+    start_load = os.getloadavg()[0]
 
     real = build_real()
     clean = build_emit(mistakes=False)
@@ -403,9 +423,10 @@ def main() -> int:
             reps: int, note: object) -> None:
         p = pair(a, b, reps)
         assert p.proc_a is not None
-        if overhead:
-            figure = f"{(p.wall_a / p.wall_b - 1) * 100:+.1f}%"
-            cpu = f"{(p.cpu_a / p.cpu_b - 1) * 100:+.1f}%"
+        if overhead:  # the median of the pairs' ratios (each pair ran back to back)
+            wall_ratio, cpu_ratio = p.median()
+            figure = f"{(wall_ratio - 1) * 100:+.1f}%"
+            cpu = f"{(cpu_ratio - 1) * 100:+.1f}%"
         else:
             figure, cpu = f"{p.wall_a / p.wall_b:.2f}x", f"{p.cpu_a / p.cpu_b:.2f}x"
         text = note(p.proc_a) if callable(note) else str(note)
@@ -427,12 +448,16 @@ def main() -> int:
         ([lint, "app"], clean, {"TSCRUN_LINT_FAST_PATH": "0"}), f8("F", clean), "", False,
         max(1, runs // 2), "TSCRUN_LINT_FAST_PATH=0: libcst metadata on every file")
     large = build_large(real)
+    orm = build_large(real, orm_only=True)
     huge = build_huge()
     source = (large / "SOURCE").read_text().strip()
     row(f"large module ({source}, one faulty emit at its end): `tscrun-lint`",
         "`flake8 --select F`",
         ([lint, "large.py"], large, None), f8("F", large, "large.py"), "<= 1x", False, runs,
         found)
+    row(f"ORM module ({(orm / 'SOURCE').read_text().strip()}, one faulty emit at its end): "
+        "`tscrun-lint`", "`flake8 --select F`",
+        ([lint, "large.py"], orm, None), f8("F", orm, "large.py"), "", False, runs, found)
     row("real code + the large module: `tscrun-lint`", "`ruff check --select F`",
         ([lint, "--config", str(large / "tscrun.toml"), str(real), str(large / "large.py")],
          CACHE, None),
@@ -447,11 +472,17 @@ def main() -> int:
     row("real code: `flake8 --select F,TSC`", "`flake8 --select F`, plugin not installed",
         f8("F,TSC", clean, str(real)), plain_f8(clean, str(real)), "<= +2%", True,
         min(runs, 3), found)
+    row("real code + the large module: `flake8 --select F,TSC`",
+        "`flake8 --select F`, plugin not installed",
+        ([flake8, "--isolated", "--select", "F,TSC", f"--tscrun-config={large / 'tscrun.toml'}",
+          str(real), str(large / "large.py")], CACHE, None),
+        ([plain, "--isolated", "--select", "F", str(real), str(large / "large.py")], CACHE,
+         None), "<= +2%", True, min(runs, 3), found)
     row("emit project: `flake8 --select F,TSC`", "`flake8 --select F`, plugin not installed",
-        f8("F,TSC", clean), plain_f8(clean), "<= +30%", True, runs, found)
+        f8("F,TSC", clean), plain_f8(clean), "<= +30%", True, min(runs, 3), found)
     row(f"emit project with {n_faulty} faulty modules: `flake8 --select F,TSC`",
         "`flake8 --select F`, plugin not installed", f8("F,TSC", faulty), plain_f8(faulty), "",
-        True, runs, found)
+        True, min(runs, 3), found)
     wall, cpu, mb, diagnostics = min(peak([lint, "huge.py"], huge) for _ in range(min(runs, 3)))
     emits = (huge / "huge.py").read_text().count("events.emit(")
     huge_line = (f"Generated module of {HUGE_LINES:,} lines with "
@@ -468,14 +499,20 @@ def main() -> int:
         f"{platform.python_version()}{', quick run (1 repetition)' if args.quick else ''}."
     )
     method = (
-        f"Method: best wall time of {runs} run(s) (at most 3 for flake8 on the real code) of "
-        "each real command in a subprocess, each pair alternated, all in one run of "
-        "bench/lint.py, tools at their defaults (parallel where they parallelise).\n"
+        f"Method: `python bench/lint.py{' --quick' if args.quick else ''}` on "
+        f"{time.strftime('%Y-%m-%d')}, load average {start_load:.1f} at the start "
+        f"and {os.getloadavg()[0]:.1f} at the end ({os.cpu_count()} cores, shared). Best wall time of "
+        f"{runs} run(s) of each real command in a subprocess, each pair alternated, all in one "
+        "run of bench/lint.py, tools at their defaults (parallel where they parallelise); the "
+        f"plugin overhead rows give the median ratio of {min(runs, 3)} back-to-back pairs "
+        "(their seconds columns, the best of each side).\n"
         "CPU = user + system time of the command and its worker processes (less sensitive than "
         "wall time to other load on a shared machine). flake8 and ruff run `--isolated`; the "
         "plugin overhead compares flake8 with TSC selected against the same flake8 version "
         "installed in a separate environment without the plugin. The large module is the "
-        "largest file of the real corpus with one faulty emit appended."
+        "largest real file at hand (mypy's checker.py when the dev extra installed mypy, else "
+        "the corpus's largest), the ORM module SQLAlchemy's largest, each with one faulty "
+        "emit appended."
     )
     out = [
         "## tscrun-lint (bench/lint.py)", "", corpora, "",

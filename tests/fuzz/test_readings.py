@@ -45,6 +45,23 @@ EXTRAS = {
         '        return\n',
         'await events.emit("user.registered", {"id": "1", "name": MAYBE, "email": "e", '
         '"registeredAt": "t"})'),
+    "variable tested with isinstance elsewhere": (
+        'TITLE = "n"\n\n\ndef probe(v: object) -> bool:\n    return isinstance(TITLE, str)\n',
+        'await events.emit("user.registered", {"id": "1", "name": TITLE, "email": "e", '
+        '"registeredAt": "t"})'),
+    "module payload updated by a method call elsewhere": (
+        'PARTIAL = {"id": "1", "name": "n", "email": "e"}\n\n\ndef fill() -> None:\n'
+        '    PARTIAL.update({"registeredAt": "t"})\n',
+        'await events.emit("user.registered", PARTIAL)'),
+    "variable only read elsewhere (cut from the slice)": (
+        'COUNT = 3\n\n\ndef show() -> str:\n    total = COUNT + 1\n    return str(total)\n',
+        'await events.emit("user.registered", {"id": "1", "name": "n", "email": "e", '
+        '"registeredAt": "t", "age": COUNT})'),
+    "calls through relative imports": (
+        'from .. import shared_tools\nfrom . import siblings\n\n\ndef use(v: int) -> int:\n'
+        '    return shared_tools.twice(siblings.inc(v))\n',
+        'siblings.inc(1)\n    await events.emit("user.registered", {"id": "1", "name": "n", '
+        '"email": "e", "registeredAt": "t"})'),
     "emit in a method": (
         "", None),
     "unrelated code": (
@@ -127,3 +144,42 @@ def test_the_slice_is_what_libcst_reads_for_a_large_module(root: Path) -> None:
     sliced = emit_slice(tree, calls, split_lines(text))
     assert len(sliced.origin) < 60
     assert sliced.line(sliced.origin.index(text.count("\n")) + 1) == text.count("\n")
+
+
+def _slice_of(text: str, relative: object = None) -> tuple[int, int]:
+    """(candidate calls, lines given to libcst) for ``text``."""
+    import ast
+
+    from tscrun_lint.base.source import split_lines
+    from tscrun_lint.reading.emit_slice import all_calls_and_imports, emit_candidates, emit_slice
+
+    tree = ast.parse(text)
+    calls = emit_candidates(*all_calls_and_imports(tree), (), relative)  # type: ignore[arg-type]
+    assert calls is not None
+    return len(calls), len(emit_slice(tree, calls, split_lines(text)).origin)
+
+
+def test_a_module_variable_that_functions_only_read_keeps_them_out_of_the_slice() -> None:
+    """A module-level ``x`` (a common local name too) read by thousands of lines of
+    methods: only code that could narrow or change it would change the judge's facts,
+    so the rest stays out of what libcst reads."""
+    methods = "".join(f"    def m{i}(self, x: int) -> int:\n        y = x + {i}\n"
+                      f"        return y * x\n\n" for i in range(1000))
+    text = (realistic.HEADER + "\n\nx = 3\n\n\nclass Big:\n" + methods
+            + "\n\nasync def last(v: int) -> None:\n"
+            '    await events.emit("user.registered", {"id": v, "age": x})\n')
+    assert _slice_of(text)[1] < 60
+
+
+def test_relative_imports_that_cannot_reach_emit_make_no_candidates() -> None:
+    """A long module using its package's modules through relative imports: calls of
+    those are no emit candidates when the resolution says they cannot be emit."""
+    body = "".join(f"def f{i}(v: int) -> int:\n    return util.twice(helpers.inc(v))\n\n\n"
+                   for i in range(1000))
+    text = (realistic.HEADER + "\nfrom . import util\nfrom .helpers import helpers\n\n\n"
+            + body + "async def last(v: int) -> None:\n"
+            '    await events.emit("user.registered", {"id": v})\n')
+    calls, lines = _slice_of(text, lambda spelled: False)
+    assert calls == 1 and lines < 60
+    # without the resolution every call through a relative import stays a candidate
+    assert _slice_of(text)[0] == 2001

@@ -34,6 +34,14 @@ def _codes(value: str) -> list[str]:
     return codes
 
 
+def _selection_flags(p: argparse.ArgumentParser) -> None:
+    """``--select``/``--ignore``, the same for the check and the language server."""
+    p.add_argument("--select", type=_codes, default=[], metavar="CODES",
+                   help="comma-separated codes or prefixes to report (default: all)")
+    p.add_argument("--ignore", type=_codes, default=[], metavar="CODES",
+                   help="comma-separated codes or prefixes not to report")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Check tscrun event emits, payloads, subscribers and "
                 "config statically (never importing the checked code).",
@@ -45,10 +53,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="tscrun.toml or pyproject.toml to use instead of discovery "
                         "(also $TSCRUN_CONFIG)")
-    p.add_argument("--select", type=_codes, default=[], metavar="CODES",
-                   help="comma-separated codes or prefixes to report (default: all)")
-    p.add_argument("--ignore", type=_codes, default=[], metavar="CODES",
-                   help="comma-separated codes or prefixes not to report")
+    _selection_flags(p)
     p.add_argument("--format", choices=FORMATS, default="text", help="output format")
     p.add_argument("--fix", action="store_true",
                    help="apply safe fixes (a misspelt literal event name with exactly one "
@@ -171,10 +176,7 @@ def _lsp(argv: Sequence[str]) -> int:
     p.add_argument("--config", type=Path, metavar="FILE",
                    help="tscrun.toml or pyproject.toml to use instead of discovery "
                         "(also $TSCRUN_CONFIG or the client's initializationOptions)")
-    p.add_argument("--select", type=_codes, default=[], metavar="CODES",
-                   help="comma-separated codes or prefixes to report (default: all)")
-    p.add_argument("--ignore", type=_codes, default=[], metavar="CODES",
-                   help="comma-separated codes or prefixes not to report")
+    _selection_flags(p)
     args = p.parse_args(argv)
     if args.config is not None and not args.config.exists():
         raise UsageError(f"{args.config}: config file does not exist")

@@ -13,9 +13,11 @@ stay as they are):
 - imports are always kept, and ``__getattr__``;
 - a module-level definition whose name the kept code mentions keeps its header
   (decorators, signature, class attributes) and loses its function bodies;
-- a function body that mentions a module-level variable the kept code uses, or
-  declares ``global``/``nonlocal``, is kept whole, since it may change or narrow
-  that variable (the judge's scope facts must be those of the whole file);
+- a statement that may change, rebind or narrow a module-level variable the kept
+  code uses is kept whole (the judge's scope facts must be those of the whole
+  file, and they count such mentions by name, in any function): one that declares
+  it ``global``, changes it in place, or mentions it in a condition or an
+  ``isinstance``-like call (``_fact_names``). Code that only reads it is cut;
 - everything else is left out, comments and blank lines between statements too
   (libcst would build a node for each).
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -36,23 +38,58 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 def emit_candidates(calls: Iterable[ast.Call], imports: Iterable[ast.stmt],
-                    reexporters: Collection[str]) -> list[ast.Call] | None:
+                    reexporters: Collection[str],
+                    relative: Callable[[str], bool] | None = None) -> list[ast.Call] | None:
     """Calls whose callee starts with a name imported from tscrun, a relative import or a
     project module that re-exports tscrun (what ``sites.EmitCandidates.candidates`` keeps).
-    None when a ``*`` import makes every call a candidate."""
-    imported: set[str] = set()
+    None when a ``*`` import makes every call a candidate.
+
+    ``relative`` may narrow the relative imports: given a callee's dotted name as its
+    relative import spells it (``..util.warn``), False means that name can never be
+    ``tscrun.events.emit`` (it does not resolve, or resolves outside both tscrun and the
+    project's modules), so the call is no candidate."""
+    # root name -> how it is imported: None for an import from tscrun or a re-exporter,
+    # else the relative module path ("..pkg.name") it stands for
+    imported: dict[str, list[str | None]] = {}
     for node in imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if _ours(alias.name, 0, reexporters):
-                    imported.add(alias.asname or alias.name.partition(".")[0])
+                    imported.setdefault(alias.asname or alias.name.partition(".")[0],
+                                        []).append(None)
         elif isinstance(node, ast.ImportFrom) and _ours(node.module or "", node.level,
                                                         reexporters):
             for alias in node.names:
                 if alias.name == "*":
                     return None
-                imported.add(alias.asname or alias.name)
-    return [c for c in calls if _root(c.func) in imported]
+                spelled = None
+                if node.level and relative is not None:
+                    spelled = "." * node.level + (f"{node.module}." if node.module else "") \
+                        + alias.name
+                imported.setdefault(alias.asname or alias.name, []).append(spelled)
+    found: list[ast.Call] = []
+    for call in calls:
+        chain = _chain(call.func)
+        ways = imported.get(chain[0]) if chain else None
+        if not ways:
+            continue
+        if any(way is None or relative is None or
+               relative(".".join([way, *chain[1:]])) for way in ways):
+            found.append(call)
+    return found
+
+
+def _chain(expr: ast.expr) -> list[str]:
+    """``a.b.c`` -> ["a", "b", "c"]; the root alone when the callee is not a dotted name
+    (``a.b().c``: only the root's binding matters then); [] without a root name."""
+    attrs: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        attrs.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        return [expr.id, *reversed(attrs)]
+    root = _root(expr)
+    return [root] if root is not None else []
 
 
 def all_calls_and_imports(tree: ast.Module) -> tuple[list[ast.Call], list[ast.stmt]]:
@@ -88,22 +125,103 @@ def _end(node: ast.stmt) -> int:
 
 
 def _names(nodes: Iterable[ast.AST]) -> set[str]:
-    """Names read or bound in ``nodes``, and words of string constants (annotations)."""
+    """Names read or bound in ``nodes``, and words of string constants (annotations).
+
+    Docstrings are skipped: libcst never reads them as annotations, and their words
+    would pull in every definition they happen to name."""
     found: set[str] = set()
     for top in nodes:
-        for node in ast.walk(top):
+        stack = [top]
+        while stack:
+            node = stack.pop()
             if isinstance(node, ast.Name):
                 found.add(node.id)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
-                    len(node.value) < 500:
-                found.update(_WORD.findall(node.value))
-            elif isinstance(node, ast.Global | ast.Nonlocal):
+                continue
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, str) and len(node.value) < 500:
+                    found.update(_WORD.findall(node.value))
+                continue
+            if isinstance(node, ast.Global | ast.Nonlocal):
                 found.update(node.names)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue
+            stack.extend(ast.iter_child_nodes(node))
     return found
 
 
-def _binds(stmt: ast.stmt) -> set[str]:
-    """Module-level names a top-level statement binds (compound statements included)."""
+# What ``scope_facts._gather`` counts, in ast terms: the fields whose content is a
+# condition mypy narrows on, the calls that narrow their arguments, and the method
+# calls that change their object in place.
+_TEST_FIELDS: dict[type[ast.AST], str] = {
+    ast.If: "test", ast.While: "test", ast.IfExp: "test", ast.Assert: "test",
+    ast.Match: "subject"}
+_NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr"})
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__",
+                       "__delitem__", "__ior__"})
+
+
+def _fact_names(stmt: ast.stmt) -> set[str]:
+    """Names whose scope facts ``stmt`` may add to: those it declares ``global`` or
+    ``nonlocal``, changes in place (``x[k] = v``, ``x.a = v``, ``del x[k]``, ``x += v``,
+    ``x.update(...)``) or mentions in a narrowing position (tests of if/while/assert/
+    conditional expressions and comprehension filters, match subjects, arguments of
+    isinstance-like calls). A superset of what the judge's scope facts record by name:
+    a statement that mentions a variable only otherwise can be cut without changing
+    them."""
+    found: set[str] = set()
+    stack: list[tuple[ast.AST, bool]] = [(stmt, False)]
+    while stack:
+        node, testing = stack.pop()
+        if isinstance(node, ast.Name):
+            if testing:
+                found.add(node.id)
+            continue
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            found.update(node.names)
+        elif isinstance(node, ast.Assign | ast.Delete):
+            for target in node.targets:
+                _changed(found, target)
+        elif isinstance(node, ast.AnnAssign):
+            _changed(found, node.target)
+        elif isinstance(node, ast.AugAssign):
+            _changed(found, node.target)
+            if isinstance(node.target, ast.Name):
+                found.add(node.target.id)
+        elif isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and \
+                    f.attr in _MUTATORS:
+                found.add(f.value.id)
+            if isinstance(f, ast.Name) and f.id in _NARROWING_CALLS:
+                testing = True
+        elif isinstance(node, ast.comprehension):
+            stack.extend((cond, True) for cond in node.ifs)
+            stack.extend((child, testing) for child in (node.target, node.iter))
+            continue
+        test_field = _TEST_FIELDS.get(type(node))
+        for name, value in ast.iter_fields(node):
+            inner = testing or name == test_field
+            if isinstance(value, ast.AST):
+                stack.append((value, inner))
+            elif isinstance(value, list):
+                stack.extend((v, inner) for v in value if isinstance(v, ast.AST))
+    return found
+
+
+def _changed(found: set[str], target: ast.expr) -> None:
+    if isinstance(target, ast.Subscript | ast.Attribute) and isinstance(target.value, ast.Name):
+        found.add(target.value.id)
+    elif isinstance(target, ast.Starred):
+        _changed(found, target.value)
+    elif isinstance(target, ast.Tuple | ast.List):
+        for element in target.elts:
+            _changed(found, element)
+
+
+def _binds(stmt: ast.stmt, imports: bool = True) -> set[str]:
+    """Module-level names a top-level statement binds (compound statements included);
+    ``imports=False`` leaves out names bound by imports (the judge never takes scope
+    facts of those)."""
     if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
         return {stmt.name}
     found: set[str] = set()
@@ -115,10 +233,16 @@ def _binds(stmt: ast.stmt) -> set[str]:
             continue
         if isinstance(node, ast.Lambda):
             continue
+        if isinstance(node, ast.comprehension):
+            # Its target is bound in the comprehension's own scope; a walrus in its
+            # conditions binds in the module's (and is found below them).
+            stack.extend([node.iter, *node.ifs])
+            continue
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             found.add(node.id)
         elif isinstance(node, ast.Import | ast.ImportFrom):
-            found.update((a.asname or a.name).partition(".")[0] for a in node.names)
+            if imports:
+                found.update((a.asname or a.name).partition(".")[0] for a in node.names)
         elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and \
                 getattr(node, "name", None):
             found.add(node.name)  # type: ignore[arg-type]
@@ -195,8 +319,13 @@ def emit_slice(tree: ast.Module, calls: Sequence[ast.Call], lines: Sequence[str]
     shown: set[int] = set()    # definitions kept for their signatures (by id)
     hollow: set[int] = set()   # functions (top-level or methods) whose body is cut
     pending: dict[str, list[ast.stmt]] = {}  # name -> top-level statements binding it
-    values: set[str] = set()   # module-level names bound other than by def/class/import
+    # Module-level names bound other than by imports: the judge may take scope facts of
+    # them (bound once, never changed or narrowed).
+    # (A name bound by def or class alone has no facts the judge reads.)
+    values: set[str] = set()
     for stmt in body:
+        if not isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
+            values |= _binds(stmt, imports=False)
         if isinstance(stmt, ast.Import | ast.ImportFrom) or (
                 holds_call(stmt) and not isinstance(stmt, ast.ClassDef)) or (
                 isinstance(stmt, _FUNCTIONS) and stmt.name == "__getattr__"):
@@ -206,10 +335,7 @@ def emit_slice(tree: ast.Module, calls: Sequence[ast.Call], lines: Sequence[str]
             shown.add(id(stmt))
             hollow.update(id(m) for m in methods(stmt))
             continue
-        bound = _binds(stmt)
-        if not isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
-            values |= bound
-        for name in bound:
+        for name in _binds(stmt):
             pending.setdefault(name, []).append(stmt)
 
     def visible(stmt: ast.stmt) -> list[ast.AST]:
@@ -227,12 +353,12 @@ def emit_slice(tree: ast.Module, calls: Sequence[ast.Call], lines: Sequence[str]
             return parts
         return [stmt]
 
-    names_of: dict[int, set[str]] = {}
+    facts_of: dict[int, set[str]] = {}
 
-    def names(stmt: ast.stmt) -> set[str]:
-        found = names_of.get(id(stmt))
+    def facts(stmt: ast.stmt) -> set[str]:
+        found = facts_of.get(id(stmt))
         if found is None:
-            found = names_of[id(stmt)] = _names([stmt])
+            found = facts_of[id(stmt)] = _fact_names(stmt)
         return found
 
     seen: set[str] = set()
@@ -263,13 +389,13 @@ def emit_slice(tree: ast.Module, calls: Sequence[ast.Call], lines: Sequence[str]
             break
         checked_all = True
         for stmt in body:
-            if id(stmt) in whole or not names(stmt) & used:
+            if id(stmt) in whole or not facts(stmt) & used:
                 continue
             whole.add(id(stmt))
             shown.discard(id(stmt))
             for node in ast.walk(stmt):
                 hollow.discard(id(node))
-            frontier |= names(stmt) - seen
+            frontier |= _names([stmt]) - seen
             checked_all = False
 
     plan = _Plan(lines)

@@ -166,6 +166,11 @@ def module_index(tree: ast.Module) -> _Index | None:
     return index
 
 
+def forget_index() -> None:
+    """Drop the kept walk (and with it the tree): the file it was kept for is done."""
+    _LAST.clear()
+
+
 def calls_and_imports(tree: ast.Module) -> tuple[list[ast.Call], list[ast.stmt]] | None:
     """Every call and every import statement of the module (None: syntax left to libcst)."""
     index = module_index(tree)
