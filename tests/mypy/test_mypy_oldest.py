@@ -53,13 +53,16 @@ def old_python() -> str:
     # Another test run (a colleague's, another xdist worker) may be building it too.
     with open(cache / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (venv / "ready").exists():
+        # The marker names what was installed: a changed dependency list rebuilds it.
+        wanted = "\n".join([version, *runtime_requirements()])
+        marker = venv / "ready"
+        if not marker.exists() or marker.read_text() != wanted:
             shutil.rmtree(venv, ignore_errors=True)
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
             subprocess.run([str(python), "-m", "pip", "install", "--quiet",
                             "--disable-pip-version-check", f"mypy=={version}",
                             *runtime_requirements()], check=True, timeout=300)
-            (venv / "ready").write_text(version)
+            marker.write_text(wanted)
     out = subprocess.run([str(python), "-m", "mypy", "--version"], capture_output=True,
                          text=True, check=True).stdout
     assert out.startswith(f"mypy {version}"), out
