@@ -134,11 +134,28 @@ def is_handler_file(config: Config, path: Path) -> bool:
 
     Decided from the config alone (no parsing), so non-handler files stay cheap.
     """
-    modules = {s.handler.module for s in config.subscribers.values()}
+    modules, last_parts = _handler_modules(config)
     stem = "" if path.stem == "__init__" else path.stem
-    if stem and not any(m.rpartition(".")[2] == stem for m in modules):
+    if stem and stem not in last_parts:
         return False
     return config.module_for_file(path) in modules
+
+
+_HANDLER_MODULES: dict[int, tuple[Config, frozenset[str], frozenset[str]]] = {}
+
+
+def _handler_modules(config: Config) -> tuple[frozenset[str], frozenset[str]]:
+    """The handler modules of ``config`` and their last dotted parts, once per config
+    (asked for every file of the run: a scan of every subscriber each time grew with
+    files x subscribers). Keyed by identity: a Config holds mappings, so it has no hash."""
+    cached = _HANDLER_MODULES.get(id(config))
+    if cached is None or cached[0] is not config:
+        modules = frozenset(s.handler.module for s in config.subscribers.values())
+        if len(_HANDLER_MODULES) > 8:
+            _HANDLER_MODULES.clear()
+        cached = (config, modules, frozenset(m.rpartition(".")[2] for m in modules))
+        _HANDLER_MODULES[id(config)] = cached
+    return cached[1], cached[2]
 
 
 def _is_config_file(path: Path, projects: Projects) -> bool:
