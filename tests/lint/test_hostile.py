@@ -375,6 +375,35 @@ def test_crafted_imports_do_not_slow_the_reexport_prefilter(tmp_path: Path) -> N
     assert PLANTED_LINE in proc.stdout.splitlines()
 
 
+# --- 7: cost of many unknown emits ------------------------------------------------------
+
+def test_ten_thousand_unknown_emits_on_one_line(tmp_path: Path) -> None:
+    """Each distinct misspelling is searched once against 1,000 configured events, and the
+    one 500 KB line is scanned for ``# noqa`` once, not once per finding (which made the
+    run quadratic in the findings on a line). The bound is generous (a hang guard only)."""
+    types = "".join(f'"area{i}.item_changed" = "events.user_joined:UserJoinedEvent"\n'
+                    for i in range(1_000))
+    root = _project(tmp_path / "p", CONFIG + "\n[events.types]\n" + types)
+    calls = "; ".join(f'events.emit("area{i % 1_000}.itme_changed", {{}})' if i % 2 else
+                      f'events.emit("area{i}.itme_chnged_{i}", {{}})' for i in range(10_000))
+    (root / "many.py").write_text(f"from tscrun import events\n\n\ndef go() -> None:\n"
+                                  f"    {calls}  # noqa: TSC101\n")
+    proc = subprocess.run([tool("tscrun-lint"), "many.py", "planted.py"], cwd=root, text=True,
+                          capture_output=True, timeout=900, check=False)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert PLANTED_LINE in lines
+    found = [line for line in lines if line.startswith("many.py:5:")]
+    assert len(found) == 10_000, lines[-3:]
+    assert all(" TSC001 unknown event " in line for line in found)
+    column = 5 + len('events.emit("area0.itme_chnged_0", {}); ') + len("events.emit(")
+    assert found[1] == (f'many.py:5:{column}: TSC001 unknown event "area1.itme_changed"; '
+                        'did you mean "area1.item_changed"?')
+    # the same misspelling ten times (searched once): the same answer each time
+    assert sum(line.endswith('"area7.itme_changed"; did you mean "area7.item_changed"?')
+               for line in found) == 10
+
+
 # --- 10: smaller ------------------------------------------------------------------------
 
 def test_sarif_uri_is_percent_encoded(tmp_path: Path) -> None:
