@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -259,6 +260,72 @@ def test_a_failed_run_is_exit_2_with_a_valid_document(tmp_path: Path, fmt: str) 
         assert sarif_run["invocations"] == [{
             "executionSuccessful": False,
             "toolExecutionNotifications": [{"level": "error", "message": {"text": message}}]}]
+
+
+# The real CLI, with one thing added by this harness (never by the product): a worker
+# process that starts libcst's precise check of a file named boom*.py is killed with
+# SIGKILL, as the kernel kills a process that segfaults or runs out of memory.
+_KILLING_HARNESS = '''
+import os, signal, sys
+from tscrun_lint.engine import engine
+from tscrun_lint.frontends.cli import main
+
+parent = os.getpid()
+real = engine.check_text
+
+def check_text(path, *args, **kwargs):
+    if path.name.startswith("boom") and os.getpid() != parent and kwargs.get("precise", True):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(path, *args, **kwargs)
+
+engine.check_text = check_text
+sys.argv[0] = "tscrun-lint"
+sys.exit(main())
+'''
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_a_killed_worker_costs_only_its_file(tmp_path: Path, fmt: str) -> None:
+    """Two files kill their workers (the pool breaks, twice); each gets TSC900 and every
+    other file's findings are reported, in every output format."""
+    root = _project(tmp_path / "p")
+    expected = []
+    for i in range(24):
+        (root / f"mod{i:02}.py").write_text(PLANTED)
+        expected.append(f"mod{i:02}.py:3:13: TSC001")
+    (root / "boom.py").write_text(PLANTED)
+    (root / "mod10_boom.py").write_text(PLANTED)
+    (root / "boom_too.py").write_text(PLANTED)
+    proc = subprocess.run([sys.executable, "-c", _KILLING_HARNESS, "--jobs", "2", "--format",
+                           fmt, "."], cwd=root, text=True, capture_output=True, timeout=BOUND,
+                          check=False)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    crashed = "the analyser crashed on this file, please report it"
+    if fmt == "text":
+        lines = proc.stdout.splitlines()
+        assert f"boom.py:1:1: TSC900 could not check this file: {crashed}" in lines, lines
+        assert f"boom_too.py:1:1: TSC900 could not check this file: {crashed}" in lines
+        assert "mod10_boom.py:3:13: TSC001" in proc.stdout  # not named boom*: checked
+        for line in [*expected, "planted.py:3:13: TSC001"]:
+            assert any(seen.startswith(line) for seen in lines), (line, lines)
+        return
+    doc = json.loads(proc.stdout)
+    if fmt == "json":
+        found = {(Path(d["path"]).name, d["line"], d["code"]) for d in doc["diagnostics"]}
+        messages = {d["message"] for d in doc["diagnostics"] if d["code"] == "TSC900"}
+    else:
+        (sarif_run,) = doc["runs"]
+        found = {(Path(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).name,
+                  r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"])
+                 for r in sarif_run["results"]}
+        messages = {r["message"]["text"] for r in sarif_run["results"]
+                    if r["ruleId"] == "TSC900"}
+    assert ("boom.py", 1, "TSC900") in found and ("boom_too.py", 1, "TSC900") in found
+    assert any(crashed in m for m in messages), messages
+    for i in range(24):
+        assert (f"mod{i:02}.py", 3, "TSC001") in found, found
+    assert ("planted.py", 3, "TSC001") in found
 
 
 def test_a_usage_error_with_json_still_gives_a_document(tmp_path: Path) -> None:

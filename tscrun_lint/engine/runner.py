@@ -360,19 +360,33 @@ def _check_all(pending: list[Job], options: Options, projects: Projects
     # Load every project before forking so workers inherit configs and catalogs.
     for config_path in {job[2] for job in pending}:
         _WORKER_PROJECTS[config_path] = projects.project(config_path)
-    chunks = [pending[i:i + _CHUNK] for i in range(0, len(pending), _CHUNK)]
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    return _pooled(pending, jobs, context)
+
+
+def _pooled(pending: list[Job], jobs: int, context: multiprocessing.context.BaseContext
+            ) -> list[tuple[Path, list[Diagnostic], str | None]]:
+    """``pending`` on a pool of worker processes. A worker that dies (a segfault in a
+    native parser, the OOM killer) breaks the whole pool: what finished is kept, and the
+    rest is run again in halves on new pools, so the file that kills its worker ends
+    alone (TSC900) after a few rounds, while the others still run in parallel."""
+    if len(pending) == 1:
+        return [_isolated(pending[0], context)]
+    chunk = max(1, min(_CHUNK, len(pending) // jobs))
+    chunks = [pending[i:i + chunk] for i in range(0, len(pending), chunk)]
     results: list[tuple[Path, list[Diagnostic], str | None]] = []
     failed: list[Job] = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
-        futures = [(pool.submit(_work, chunk), chunk) for chunk in chunks]
-        for future, chunk in futures:
+        futures = [(pool.submit(_work, batch), batch) for batch in chunks]
+        for future, batch in futures:
             try:
                 results.extend(future.result())
             except BrokenProcessPool:
-                failed.extend(chunk)  # a worker died: find which file, below
-    for job in failed:
-        results.append(_isolated(job, context))
+                failed.extend(batch)  # a worker died: find which file, below
+    if failed:
+        half = (len(failed) + 1) // 2
+        results.extend(_pooled(failed[:half], jobs, context))
+        results.extend(_pooled(failed[half:], jobs, context))
     return results
 
 
