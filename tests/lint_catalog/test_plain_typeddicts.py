@@ -1,5 +1,6 @@
 """The ast reading of plain payload TypedDicts (``plain_typeddicts``) builds exactly what
-the libcst reading builds, or declines.
+the libcst reading builds, or declines; and handler positions read from the text with
+``ast`` are libcst's.
 
 Both readings are run on every fixture project's events and TypedDict classes, on the
 rule examples, and on generated payload modules of many shapes (imports spelled every
@@ -23,7 +24,7 @@ import tscrun
 from tscrun_lint.base.typemodel import TypedDictType
 from tscrun_lint.project import catalog as catalog_module
 from tscrun_lint.project import plain_typeddicts
-from tscrun_lint.project.catalog import Catalog, Missing
+from tscrun_lint.project.catalog import Catalog, HandlerInfo, Missing
 from tscrun_lint.rules import RULES, example_project
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -37,6 +38,9 @@ def _describe(found: object) -> object:
                        for k, f in found.fields.items()))
     if isinstance(found, Missing):
         return ("missing", found.reason)
+    if isinstance(found, HandlerInfo):
+        return ("handler", str(found.path), found.line, found.column, found.generator,
+                None if found.accepted is None else [_describe(t) for t in found.accepted])
     return found
 
 
@@ -66,6 +70,8 @@ def _readings(config_path: Path, plain: bool, monkeypatch: pytest.MonkeyPatch
         found[f"event {event}"] = _describe(catalog.payload_type(event))
     for qualname in _classes(config):
         found[f"class {qualname}"] = _describe(catalog.typed_dict(qualname))
+    for name, sub in sorted(config.subscribers.items()):
+        found[f"handler {name}"] = _describe(catalog.handler(sub))
     found["payload files"] = sorted(str(p) for p in catalog.payload_files())
     return found
 
@@ -242,3 +248,38 @@ def test_plain_shapes_are_read_without_libcst(tmp_path: Path,
         types.append(f'"e.{i}" = "pkg.p{i}:P{i}"')
     (tmp_path / "tscrun.toml").write_text("[events.types]\n" + "\n".join(types) + "\n")
     assert _agree(tmp_path / "tscrun.toml", monkeypatch) == 3
+
+
+HANDLERS = {
+    "plain": "async def listen(event: Event[P0]) -> None:\n    pass\n",
+    "sync, two params": "def listen(event: 'Event[P0]', extra: int = 1) -> None:\n    pass\n",
+    "decorated": "@staticmethod\n@other\nasync def listen(event: Event[P0]) -> None: ...\n",
+    "parenthesised": "def listen(event: (Event[P0])) -> None: ...\n",
+    "spaced": "async   def   listen( event :   Event[P0] ) -> None: ...\n",
+    "continued": "def \\\n  listen(event: Event[P0]) -> None: ...\n",
+    "unicode before": "def listen(é: Event[P0], ñ: int = 0) -> None: ...  # ü\n",
+    "tab indented": "if True:\n\tdef listen(event: Event[P0]) -> None: ...\n",
+    "no annotation": "def listen(event) -> None:\n    yield\n",
+    "generator": "async def listen(event: Event[P0]) -> None:\n    yield 1\n",
+    "positional only": "def listen(event: Event[P0], /) -> None: ...\n",
+    "multi-line": "def listen(\n    event:\n        Event[P0],\n) -> None: ...\n",
+    "alias": "def real(event: Event[P0]) -> None: ...\n\n\nlisten = real\n",
+    "twice": "def listen(event: Event[P0]) -> None: ...\ndef listen(event: Event[P0]) -> None: ...\n",
+    "in try": "try:\n    def listen(event: Event[P0]) -> None: ...\nexcept ImportError:\n    pass\n",
+    "class": "class listen:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(HANDLERS))
+def test_handler_positions_read_the_same(shape: str, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "p0.py").write_text(
+        "from typing import TypedDict\n\n\nclass P0(TypedDict):\n    id: str\n")
+    (tmp_path / "pkg" / "handler.py").write_text(
+        "from tscrun.events import Event\nfrom pkg.p0 import P0\n\n\n" + HANDLERS[shape])
+    (tmp_path / "tscrun.toml").write_text(
+        '[events.types]\n"e.0" = "pkg.p0:P0"\n\n[events.subscribers.s]\nevents = ["e.0"]\n'
+        'handler = "pkg.handler:listen"\n')
+    _agree(tmp_path / "tscrun.toml", monkeypatch)

@@ -383,16 +383,31 @@ class Catalog:
         generator = None
         if _yields(node):
             kind = "async generator" if node.asynchronous is not None else "generator"
-            generator = (*sym.module.position(node.name), kind)
+            generator = (*self._def_position(sym.module, node, "name"), kind)
         params = [*node.params.posonly_params, *node.params.params]
         ann = params[0].annotation if params else None
         if ann is None:
-            line, col = sym.module.position(node.name)
+            line, col = self._def_position(sym.module, node, "name")
             return HandlerInfo(sym.module.path, line, col, None, generator)
-        line, col = sym.module.position(ann.annotation)
+        line, col = self._def_position(sym.module, node, "annotation")
         resolver = self.module_resolver(sym.module)
         accepted = self._event_payloads(resolver, ann.annotation, 0)
         return HandlerInfo(sym.module.path, line, col, accepted, generator)
+
+    @staticmethod
+    def _def_position(module: ModuleInfo, node: cst.FunctionDef, part: str
+                      ) -> tuple[int, int]:
+        """Where a handler's name or first annotation is: from the text when plain, else
+        from libcst's positions (the same answer, at a fraction of the cost)."""
+        found = module.def_position(node.name.value, part) if USE_PLAIN_READER else None
+        if found is not None:
+            return found
+        if part == "name":
+            return module.position(node.name)
+        params = [*node.params.posonly_params, *node.params.params]
+        annotation = params[0].annotation
+        assert annotation is not None
+        return module.position(annotation.annotation)
 
     def _event_payloads(self, resolver: Resolver, expr: cst.BaseExpression,
                         depth: int) -> tuple[TypedDictType, ...] | None:

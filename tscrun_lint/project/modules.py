@@ -30,6 +30,7 @@ from tscrun_lint.base.source import (
     nesting_problem,
     nul_position,
     read_bounded,
+    split_lines,
 )
 
 # Names that mean the same to a type checker whichever module they come from.
@@ -63,6 +64,7 @@ class Binding:
     target: str = ""
 
 
+_DEF_NAME = re.compile(rb"(?:async[ \t]+)?def[ \t]+(\w+)")
 _CLASS_LINE = re.compile(r"^class[ \t]+(\w+)", re.MULTILINE)
 _FUNCTIONAL_LINE = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=[^=\n]*TypedDict\(", re.MULTILINE)
 
@@ -94,6 +96,7 @@ class ModuleInfo:
     _positions: dict[cst.CSTNode, CodeRange] | None = None
     text: str | None = None
     """The source text when read from disk (for ``definition_line``)."""
+    _ast: ast.Module | None = None
 
     def definition_line(self, name: str, node: cst.CSTNode) -> int:
         """The line of the top-level definition of ``name`` (``node`` is its class
@@ -109,6 +112,43 @@ class ModuleInfo:
             if line is not None:
                 return line
         return self.position(node)[0]
+
+    def def_position(self, name: str, part: str) -> tuple[int, int] | None:
+        """(1-based line, 0-based column) of a top-level function's name (``part`` "name")
+        or of its first parameter's annotation ("annotation"), as ``position`` gives them,
+        read from the text with ``ast``; None when that is not plain (several or nested
+        definitions, a parenthesised annotation, a name on a continuation line): ask
+        ``position``. libcst's positions cost a metadata pass over the whole module, most
+        of the cost of checking a handler file.
+        """
+        if self.text is None:
+            return None
+        if self._ast is None:
+            try:
+                self._ast = ast.parse(self.text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+        found = [s for s in self._ast.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+                 and s.name == name]
+        if len(found) != 1:
+            return None
+        func = found[0]
+        lines = split_lines(self.text)
+        if part == "name":
+            line = lines[func.lineno - 1].encode()
+            m = _DEF_NAME.match(line, func.col_offset)
+            if m is None or m.group(1).decode() != name:
+                return None
+            return func.lineno, len(line[:m.start(1)].decode())
+        params = [*func.args.posonlyargs, *func.args.args]
+        ann = params[0].annotation if params else None
+        if ann is None:
+            return None
+        line = lines[ann.lineno - 1].encode()
+        before = line[:ann.col_offset].rstrip()
+        if not before.endswith(b":"):
+            return None  # e.g. ``(Event[A])``: libcst's range starts at the parenthesis
+        return ann.lineno, len(line[:ann.col_offset].decode())
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """(1-based line, 0-based column) of a node of this module's tree."""
