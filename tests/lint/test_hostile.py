@@ -19,18 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import run, tool
+from hostile_tree import CONFIG, HANDLER, PAYLOAD, PLANTED, PLANTED_LINE, SHAPES
 
-CONFIG = '''\
-[events.subscribers.audit]
-events = ["user.joined"]
-handler = "handlers:audit"
-'''
-PAYLOAD = "from typing import TypedDict\n\n\nclass UserJoinedEvent(TypedDict):\n    userId: str\n"
-HANDLER = "def audit(event: object) -> None:\n    pass\n"
-# The finding every run must still report, whatever else the tree holds.
-PLANTED = "from tscrun import events\n\nevents.emit('user.joind', {'userId': 'u'})\n"
-PLANTED_LINE = ('planted.py:3:13: TSC001 unknown event "user.joind"; did you mean '
-                '"user.joined"?')
 BOUND = 120  # seconds: far above any normal run, far below a hang or a machine scan
 
 
@@ -173,18 +163,6 @@ def test_oversized_file_is_tsc900(tmp_path: Path) -> None:
 
 
 # --- 1: chains libcst's native parser cannot take --------------------------------------
-
-SHAPES = {
-    "binary": lambda n: " + ".join(["1"] * n),
-    "attribute": lambda n: "a" + ".b" * n,
-    "call": lambda n: "f" + "()" * n,
-    "subscript": lambda n: "a" + "[0]" * n,
-    "comparison": lambda n: " < ".join(["a"] * n),
-    "strings": lambda n: " ".join(['"s"'] * n),
-    "boolean": lambda n: " and ".join(["a"] * n),
-    "unary": lambda n: "-" * n + "1",
-}
-
 
 def _chain_file(shape: str, n: int) -> str:
     return ("from tscrun import events\n\n"
