@@ -54,7 +54,10 @@ MAX_ATTEMPTS = 100
 MAX_RETRY_DELAY = 3600.0
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 86400.0
-DEFAULT_MAX_IN_FLIGHT = 10_000
+# Every running delivery keeps about ten objects alive (task, coroutine, context, ...)
+# that each full garbage collection walks: 10,000 in flight made those pauses about
+# 60 ms of CPU (bench/soak.py), 2,000 about 25 ms. See docs/benchmarks.md.
+DEFAULT_MAX_IN_FLIGHT = 2_000
 DEFAULT_MAX_DEAD_LETTERS = 5_000
 DEFAULT_MAX_HOPS = 16
 DEFAULT_CONCURRENCY = 8

@@ -56,7 +56,7 @@ _ALL = (
          "a payload value has the wrong type",
          'payload for "{event}": key "{key}" is {actual}, expected {expected} ("{typed_dict}")'),
     Code("TSC104", "emit", "arg-type",
-         "payload is declared as another TypedDict than the event's",
+         "payload is declared as another TypedDict than the event's, or as a plain dict",
          'payload for "{event}" is "{actual}", which is not compatible with "{typed_dict}"{reason}'),
     Code("TSC105", "emit", "arg-type",
          "payload is not a mapping",

@@ -12,14 +12,24 @@ subscribers; plain ``def`` handlers run in daemon worker threads, at most
 
 Bounds: ``events.timeout`` per attempt, ``events.max-in-flight`` accepted
 deliveries (``emit`` waits beyond it), ``events.max-hops`` for chains of events
-emitted by handlers, ``events.max-dead-letters``; one loop callback starts
-deliveries for a few milliseconds at most, then yields.
+emitted by handlers, ``events.max-dead-letters``; and how much one loop
+callback of the dispatcher does: it starts at most ``TURN_BUDGET`` attempts
+(fewer once it has run for a few milliseconds) and times out at most
+``TURN_BUDGET`` attempts, then leaves the rest to a callback of its own.
+
+Why a count per callback and not only a time: asyncio runs every callback
+that is ready at the start of a loop iteration before it looks at timers or
+sockets again. Tasks started by one callback take their first step in the
+next iteration, and cancelled ones end there too; so the work one callback
+*causes* lands in one iteration with everything else, and only a bound on how
+many deliveries it starts or cancels keeps that iteration short.
 
 How it stays fast: ``emit`` validates, snapshots the payload and appends to a
 queue; one loop callback per batch starts the handlers, each in a task of its
 own (an eager task on Python 3.12+, so a handler that never suspends is never
-scheduled). Timeouts are watched by one timer per distinct timeout value, not
-one per delivery.
+scheduled). Timeouts are watched by one periodic timer that looks only at the
+oldest running attempts of each distinct timeout value (running attempts are
+kept in start order), not by a timer per delivery nor a scan of all of them.
 """
 
 from __future__ import annotations
@@ -56,8 +66,12 @@ MAX_BACKOFF = 600.0
 """Longest wait between two attempts once doubled (as Celery's retry_backoff_max); a longer
 ``retry-delay`` is kept as it is."""
 
+TURN_BUDGET = 256
+"""Most attempts one loop callback of the dispatcher starts, or times out, before it yields."""
+
 _FLUSH_BUDGET = 0.005
-"""Seconds one loop callback may spend starting deliveries before it yields."""
+"""Seconds one loop callback may spend starting deliveries before it yields (on Python 3.12+
+an eager task runs its handler up to its first suspension inside that callback)."""
 
 HookKind = Literal["delivered", "retried", "dead_lettered"]
 _HOOK_KINDS = ("delivered", "retried", "dead_lettered")
@@ -99,7 +113,7 @@ class _Delivery:
     """One subscriber's delivery of one event, across its attempts."""
 
     __slots__ = ("attempt", "context", "due", "event", "hop", "lane", "outcome", "owner",
-                 "started", "state", "sub", "task", "timed_out", "timer")
+                 "started", "state", "sub", "task", "timed_out", "timer", "where")
 
     def __init__(self, owner: Dispatcher, sub: Subscriber, event: Event[Any],
                  context: contextvars.Context, hop: int) -> None:
@@ -117,6 +131,9 @@ class _Delivery:
         self.started = 0.0
         self.timed_out = 0  # the attempt that was timed out
         self.outcome: tuple[int, object, BaseException | None] | None = None
+        # Which of the dispatcher's ordered sets holds it while it runs or
+        # waits to retry (its timeout's running set, waiting, stopping).
+        self.where: dict[_Delivery, None] | None = None
 
     def __call__(self, task: asyncio.Task[Any]) -> None:
         # The delivery is its own task-done callback: no partial per delivery.
@@ -127,7 +144,7 @@ class _Delivery:
                 and not owner._hooks["delivered"]:
             self.task = None
             self.state = _DONE
-            owner._live.discard(self)
+            del self.where[self]  # type: ignore[union-attr]  # a running task is always in one
             owner._pending -= 1
             if not owner._pending or owner._room_waiters:
                 owner._pending += 1
@@ -226,8 +243,18 @@ class Dispatcher:
         self._flush_scheduled = False
         self._pending = 0
         self._parked = 0  # handlers waiting inside emit for room
-        self._live: set[_Delivery] = set()
-        self._ticker: asyncio.TimerHandle | None = None
+        # Deliveries due to (re)start: retries whose delay is over, handlers a
+        # stopped loop never started. Started by _flush, within its budget.
+        self._ready: deque[_Delivery] = deque()
+        # Running attempts by timeout value, each in start order (a dict keeps
+        # insertion order and removes in O(1)): the oldest are first to time out.
+        by_timeout: dict[float, dict[_Delivery, None]] = {}
+        self._running = {name: by_timeout.setdefault(sub.timeout, {})
+                         for name, sub in wiring.subscribers.items()}
+        self._timeouts = sorted(by_timeout.items())
+        self._waiting: dict[_Delivery, None] = {}  # failed attempts waiting to retry
+        self._stopping: dict[_Delivery, None] = {}  # timed out, their task not ended yet
+        self._ticker: asyncio.Handle | None = None
         timeouts = [sub.timeout for sub in wiring.subscribers.values()] or [self.config.timeout]
         self._tick_every = min(1.0, min(timeouts) / 4)
         self._waiters: list[asyncio.Future[None]] = []
@@ -261,7 +288,8 @@ class Dispatcher:
     def unfinished(self) -> list[tuple[str, Event[Any]]]:
         """(subscriber, event) of every accepted delivery not finished yet; as many as ``pending``."""
         out = [(sub.name, event) for event, subs, _, _ in self._queue for sub in subs]
-        out += [(d.sub.name, d.event) for d in self._live]
+        out += [(d.sub.name, d.event) for d in self._live()]
+        out += [(d.sub.name, d.event) for d in self._ready]
         out += [(d.sub.name, d.event) for lane in self._lanes.values() for d in lane.backlog]
         return out
 
@@ -528,15 +556,33 @@ class Dispatcher:
     # --- delivery -------------------------------------------------------------------
 
     def _flush(self) -> None:
+        """Start queued deliveries: at most TURN_BUDGET attempts, then yield to the loop."""
         self._flush_scheduled = False
+        started = 0
+        ready = self._ready
+        while ready and started < TURN_BUDGET:
+            started += 1
+            try:
+                self._admit(ready.popleft())
+            except BaseException:
+                self._schedule_flush()  # KeyboardInterrupt/SystemExit: the rest comes later
+                raise
         queue = self._queue
         stop = time.perf_counter() + _FLUSH_BUDGET
-        started = 0
+        check = started + 32
         lanes = self._lanes
-        while queue:
+        while queue and started < TURN_BUDGET:
             event, subscribers, context, hop = queue.popleft()
             context.run(_ORIGIN.set, (self, hop))
+            room = TURN_BUDGET - started
             last = len(subscribers) - 1
+            if last >= room:
+                # More subscribers than this turn may start: the rest waits
+                # first in line, with the event's own context (so each one
+                # started now gets a copy).
+                queue.appendleft((event, subscribers[room:], context, hop))
+                subscribers = subscribers[:room]
+                last = -1
             for i, sub in enumerate(subscribers):
                 # Each delivery gets its own context, like a task would.
                 delivery = _Delivery(self, sub, event, context if i == last else context.copy(),
@@ -549,20 +595,20 @@ class Dispatcher:
                 except BaseException:
                     # KeyboardInterrupt/SystemExit from a handler (it is
                     # dead-lettered): keep the rest of this event for later.
-                    if i < last:
+                    if i < len(subscribers) - 1:
                         queue.appendleft((event, subscribers[i + 1:], context, hop))
                     self._schedule_flush()
                     raise
             started += len(subscribers)
-            if started >= 64:
-                started = 0
+            if started >= check:
+                check = started + 32
                 if time.perf_counter() > stop:
                     break  # let the loop run other callbacks; the rest comes next turn
         self._schedule_flush()
 
     def _schedule_flush(self) -> None:
-        if self._queue and not self._flush_scheduled and self._loop is not None \
-                and not self._loop.is_closed():
+        if (self._queue or self._ready) and not self._flush_scheduled \
+                and self._loop is not None and not self._loop.is_closed():
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
 
@@ -589,7 +635,8 @@ class Dispatcher:
         sub = d.sub
         if not sub.is_async:
             d.state = _THREAD
-            self._live.add(d)
+            d.where = running = self._running[sub.name]
+            running[d] = None
             self._ensure_ticker()
             attempt = d.attempt
             workers.submit(lambda: self._in_thread(d, attempt, event))
@@ -627,7 +674,8 @@ class Dispatcher:
         if task.done():  # an eager task that finished without suspending
             self._task_done(d, task)
             return
-        self._live.add(d)
+        d.where = running = self._running[d.sub.name]
+        running[d] = None
         if self._ticker is None:
             self._ensure_ticker()
         task.add_done_callback(d)
@@ -636,7 +684,7 @@ class Dispatcher:
         if d.task is not task or d.state is not _RUNNING:
             return
         d.task = None
-        self._live.discard(d)
+        self._unlink(d)
         if task.cancelled():
             if d.timed_out == d.attempt:
                 self._failed(d, self._timeout_error(d))
@@ -682,7 +730,7 @@ class Dispatcher:
                 or outcome[0] != attempt:
             return  # timed out (or abandoned) already; this thread was given up on
         d.outcome = None
-        self._live.discard(d)
+        self._unlink(d)
         _, result, exc = outcome
         if exc is not None:
             self._failed(d, exc)
@@ -699,10 +747,11 @@ class Dispatcher:
     # --- timeouts -------------------------------------------------------------------
 
     def _ensure_ticker(self) -> None:
-        """Make sure the ticker that times out attempts runs while attempts are live.
+        """Make sure the ticker that times out attempts runs while attempts are running.
 
-        One periodic scan of the live deliveries costs far less than a timer
-        per delivery: at most a quarter of the shortest timeout late.
+        One periodic look at the oldest running attempts costs far less than
+        a timer per delivery: an attempt is at most a quarter of the shortest
+        timeout late.
         """
         if self._ticker is None:
             loop = self._loop
@@ -710,24 +759,55 @@ class Dispatcher:
             self._ticker = loop.call_later(self._tick_every, self._tick)
 
     def _tick(self) -> None:
+        """Time out the attempts past their timeout, at most TURN_BUDGET of them per call.
+
+        Each set of running attempts is in start order, so only the expired
+        ones and the first one still in time are looked at.
+        """
         self._ticker = None
         now = time.perf_counter()
-        expired = [d for d in self._live if (d.state is _RUNNING or d.state is _THREAD)
-                   and d.timed_out != d.attempt and now - d.started >= d.sub.timeout]
+        expired: list[_Delivery] = []
+        for timeout, running in self._timeouts:
+            for d in running:
+                if now - d.started < timeout or len(expired) >= TURN_BUDGET:
+                    break
+                expired.append(d)
         for d in expired:
             self._time_out(d)
-        if self._live:
+        if len(expired) >= TURN_BUDGET:
+            # More may be due: look again in a callback of its own, after
+            # the loop has run what these cancellations started.
+            assert self._loop is not None
+            self._ticker = self._loop.call_soon(self._tick)
+        elif any(running for _, running in self._timeouts):
             self._ensure_ticker()
 
     def _time_out(self, d: _Delivery) -> None:
         d.timed_out = d.attempt
         if d.state is _RUNNING and d.task is not None:
-            d.task.cancel()  # _task_done counts it as a failed attempt
+            # _task_done counts it as a failed attempt once its task has ended.
+            self._unlink(d)
+            d.where = self._stopping
+            self._stopping[d] = None
+            d.task.cancel()
         elif d.state is _THREAD:
             # A thread cannot be stopped: the attempt is given up on (the
             # thread finishes on its own, outside the subscriber's slots).
-            self._live.discard(d)
+            self._unlink(d)
             self._failed(d, self._timeout_error(d))
+
+    def _unlink(self, d: _Delivery) -> None:
+        where = d.where
+        if where is not None:
+            where.pop(d, None)
+            d.where = None
+
+    def _live(self) -> list[_Delivery]:
+        """Deliveries running, waiting to retry or being stopped after a timeout."""
+        out = [d for _, running in self._timeouts for d in running]
+        out += self._waiting
+        out += self._stopping
+        return out
 
     def _timeout_error(self, d: _Delivery) -> TimeoutError:
         where = " (its worker thread was left running)" if not d.sub.is_async else ""
@@ -748,10 +828,16 @@ class Dispatcher:
                 self._loop.call_soon(self._next_in_lane, lane)
 
     def _next_in_lane(self, lane: _Lane) -> None:
+        started = 0
         while lane.backlog and lane.running < lane.limit:
+            if started == TURN_BUDGET:
+                assert self._loop is not None
+                self._loop.call_soon(self._next_in_lane, lane)
+                return
             d = lane.backlog.popleft()
             lane.running += 1
             d.lane = True
+            started += 1
             self._attempt(d)
 
     def _succeeded(self, d: _Delivery) -> None:
@@ -782,16 +868,21 @@ class Dispatcher:
             d.state = _WAITING
             d.due = loop.time() + delay
             d.timer = loop.call_at(d.due, self._retry, d, d.attempt)
-            self._live.add(d)
+            d.where = self._waiting
+            self._waiting[d] = None
             return
         self._dead_letter(d, d.attempt, exc, error_type, message)
 
     def _retry(self, d: _Delivery, attempt: int) -> None:
         if d.state is not _WAITING or d.attempt != attempt:
             return
-        self._live.discard(d)
+        self._unlink(d)
         d.timer = None
-        self._admit(d)
+        # Started by _flush, within its budget: retries falling due together
+        # (a burst of failures) must not all start in one callback.
+        d.state = _QUEUED
+        self._ready.append(d)
+        self._schedule_flush()
 
     def _dead_letter(self, d: _Delivery, attempts: int, exc: BaseException | None,
                      error_type: str = "", message: str = "") -> None:
@@ -861,9 +952,9 @@ class Dispatcher:
         loop = self._loop
         assert loop is not None
         self._ticker = None  # a timer of the old loop never fires now
-        if self._live:
+        if any(running for _, running in self._timeouts):
             self._ensure_ticker()
-        for d in list(self._live):
+        for d in self._live():
             if d.state is _WAITING:
                 if d.timer is not None:
                     d.timer.cancel()
@@ -873,7 +964,7 @@ class Dispatcher:
             elif d.state is _RUNNING and d.task is not None:
                 task = d.task
                 coro = task.get_coro()
-                self._live.discard(d)
+                self._unlink(d)
                 d.task = None
                 if inspect.iscoroutine(coro) and \
                         inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
@@ -883,7 +974,8 @@ class Dispatcher:
                     coro.close()
                     self._release(d)
                     d.attempt -= 1
-                    self._admit(d)
+                    d.state = _QUEUED
+                    self._ready.append(d)
                 else:
                     self._failed(d, None, "TscrunError",
                                  "the event loop stopped while the handler was running")
@@ -942,8 +1034,11 @@ class Dispatcher:
             while lane.backlog:
                 d = lane.backlog.popleft()
                 self._dead_letter(d, d.attempt, None, "TscrunError", error)
-        for d in list(self._live):
-            self._live.discard(d)
+        while self._ready:
+            d = self._ready.popleft()
+            self._dead_letter(d, d.attempt, None, "TscrunError", error)
+        for d in self._live():
+            self._unlink(d)
             if d.task is not None:
                 d.task.cancel()
                 d.task = None

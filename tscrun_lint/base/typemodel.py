@@ -256,9 +256,7 @@ def is_subtype(a: Type, b: Type, _seen: frozenset[tuple[str, str]] = frozenset()
     if isinstance(a, AnyType) or isinstance(b, AnyType):
         return True
     if isinstance(b, ClassType):
-        # Classes appear only as the types of values, never as declared payload fields
-        # (those evaluate to Any): nothing certain to say here.
-        return True if isinstance(a, ClassType) and b.qualname in (a.supers or ()) else None
+        return _to_class(a, b, _seen)
     if isinstance(a, ClassType):
         return _class_subtype(a, b, _seen)
     if isinstance(a, UnionType):
@@ -344,6 +342,35 @@ def is_subtype(a: Type, b: Type, _seen: frozenset[tuple[str, str]] = frozenset()
             return None if b.origin in ("Collection", "Iterable") else False
         return False if isinstance(b, Prim | NoneType_ | LiteralType | TypedDictType
                                    | SetType | TupleType) else None
+    return None
+
+
+# Ancestors that leave a class's relations open: protocols and ABCs that builtins and
+# other classes satisfy structurally or by registration (mypy decides those, not us).
+_OPEN_ANCESTORS = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "abc.",
+                   "numbers.", "os.PathLike", "builtins.object")
+
+
+def is_nominal(c: ClassType) -> bool:
+    """Every ancestor of ``c`` is known and none is a protocol or ABC: a value is an
+    instance of ``c`` only if its class derives from it (as mypy checks nominal types)."""
+    return c.supers is not None and not any(
+        s.startswith(_OPEN_ANCESTORS) for s in c.supers if s != c.qualname)
+
+
+def _to_class(a: Type, b: ClassType, _seen: frozenset[tuple[str, str]]) -> bool | None:
+    """A value of type ``a`` where the class ``b`` is declared (a NewType, an enum, a
+    project class, ``Decimal``, ``datetime``...)."""
+    if isinstance(a, UnionType):
+        return _all([is_subtype(i, b, _seen) for i in a.items])
+    if isinstance(a, ClassType):
+        if a.supers is not None and b.qualname in a.supers:
+            return True
+        return False if is_nominal(a) and is_nominal(b) else None
+    if isinstance(a, Prim | LiteralType | NoneType_ | TypedDictType | DictType | ListType
+                  | SetType | TupleType):
+        # a str is not a UserId, an int not a Decimal, "red" not a Color
+        return False if is_nominal(b) else None
     return None
 
 

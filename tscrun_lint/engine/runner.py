@@ -377,7 +377,12 @@ def _pooled(pending: list[Job], jobs: int, context: multiprocessing.context.Base
     results: list[tuple[Path, list[Diagnostic], str | None]] = []
     failed: list[Job] = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
-        futures = [(pool.submit(_work, batch), batch) for batch in chunks]
+        futures = []
+        for batch in chunks:
+            try:
+                futures.append((pool.submit(_work, batch), batch))
+            except BrokenProcessPool:
+                failed.extend(batch)  # a worker died before everything was handed out
         for future, batch in futures:
             try:
                 results.extend(future.result())

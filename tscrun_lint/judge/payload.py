@@ -154,6 +154,12 @@ def judge_payload(arg: cst.BaseExpression, expected: TypedDictType, event: str,
         index.volatile = False
 
 
+# Builtins that narrow their argument in a condition (their result says something of it).
+_NARROWING_BUILTINS = frozenset({"builtins.isinstance", "builtins.issubclass",
+                                 "builtins.callable", "builtins.hasattr", "builtins.bool",
+                                 "builtins.len"})
+
+
 class _Judge:
     def __init__(self, ctx: ModuleContext, event: str) -> None:
         self.ctx = ctx
@@ -180,10 +186,40 @@ class _Judge:
         if isinstance(expr, cst.Name):
             if expr.value in ("True", "False", "None"):
                 return self.not_a_mapping(expr, td)
-            return self.name(expr, td, depth)
+            found = self.name(expr, td, depth)
+            return found if found is not UNKNOWN else self.plain_mapping(expr, td)
         if is_non_mapping_literal(expr):
             return self.not_a_mapping(expr, td)
+        if isinstance(expr, cst.Attribute | cst.Subscript):
+            return self.plain_mapping(expr, td)
         return UNKNOWN
+
+    def plain_mapping(self, expr: cst.BaseExpression, td: TypedDictType) -> Verdict:
+        """A value whose declared type is a ``dict``/``Mapping`` (a parameter
+        ``data: dict[str, Any]``, an attribute, a call declared to return one): never a
+        TypedDict to mypy, whatever it holds. (A str, a list, a tuple: not a mapping.)"""
+        actual = self.types.type_of(expr)
+        if isinstance(actual, Prim | NoneType_ | LiteralType | ListType | SetType | TupleType):
+            return self.not_a_mapping(expr, td, describe(actual))
+        if not isinstance(actual, DictType):
+            return UNKNOWN
+        return Verdict(Status.BAD, [Finding("TSC104", expr, message(
+            "TSC104", event=self.event, actual=describe(actual), typed_dict=td.name,
+            reason=f"; a {actual.origin} is not a TypedDict to mypy, whatever it holds: "
+                   f"declare it as {td.name}"))])
+
+    def inferred_dict(self, expr: cst.Name, value: cst.BaseExpression,
+                      td: TypedDictType) -> Finding:
+        """``payload = {...}`` then ``emit(.., payload)``: mypy types the variable from the
+        display alone, without the TypedDict as context, so it is a plain dict."""
+        inferred = infer_type(value) if isinstance(value, cst.Dict) else None
+        # (the model's Any is mypy's object for mixed values: name only a sure type)
+        sure = isinstance(inferred, DictType) and not isinstance(inferred.value, AnyType)
+        actual = describe(inferred) if sure and inferred is not None else "dict"
+        return Finding("TSC104", expr, message(
+            "TSC104", event=self.event, actual=actual, typed_dict=td.name,
+            reason=f"; mypy infers a plain dict for the unannotated variable {expr.value!r}, "
+                   f"so annotate it: {expr.value}: {td.name} = ..."))
 
     def assignment_expression(self, expr: cst.NamedExpr, td: TypedDictType,
                               depth: int) -> Verdict:
@@ -226,9 +262,13 @@ class _Judge:
         if name in self.known:
             # inside a branch of an enclosing ``.. if name else ..``: only one side is reachable
             return judge(expr.body if self.known[name] else expr.orelse)
-        if self.free_condition(expr):
+        free_call = self.free_call(expr.test)
+        if free_call or self.free_condition(expr):
             verdicts = []
             for truth, branch in ((True, expr.body), (False, expr.orelse)):
+                if free_call:  # nothing to remember: the call narrows no name
+                    verdicts.append(judge(branch))
+                    continue
                 self.known[name] = truth
                 try:
                     verdicts.append(judge(branch))
@@ -275,6 +315,19 @@ class _Judge:
             return False
         return all(access.node in tests for access in a.references)
 
+    def free_call(self, test: cst.BaseExpression) -> bool:
+        """Is the test a call declared to return a plain scalar (``-> int``, ``-> bool``)?
+
+        mypy skips a branch only when the test's type makes it unreachable (a Literal,
+        None) or narrows a name (``isinstance``, a ``TypeGuard``); such a call does
+        neither, so both branches are checked."""
+        if not isinstance(test, cst.Call):
+            return False
+        callee = self.qualname(test.func)
+        if callee is None or callee in _NARROWING_BUILTINS:
+            return False
+        return isinstance(self.types.type_of(test), Prim)
+
     def plain_annotation(self, annotation: cst.BaseExpression) -> bool:
         declared = self.annotation_type(annotation)
         if isinstance(declared, Prim):
@@ -304,7 +357,12 @@ class _Judge:
             return UNKNOWN
         if callee == "builtins.dict":
             if any(a.keyword is None and a.star != "**" for a in call.args):
-                return UNKNOWN  # dict(mapping, ...): mypy does not check it against the TypedDict
+                # dict(mapping, ...) and dict(pairs): mypy types the call as a plain dict
+                # whatever its argument, even a TypedDict
+                return Verdict(Status.BAD, [Finding("TSC104", call, message(
+                    "TSC104", event=self.event, actual="dict", typed_dict=td.name,
+                    reason=f"; dict(...) of a mapping or of pairs is a plain dict to mypy: "
+                           f"copy a {td.name} with .copy() or {{**payload}}"))])
             return self.keywords(call, td)
         actual = self.catalog.typed_dict_symbol(self.resolve_qualname(callee))
         if actual is None:
@@ -314,6 +372,8 @@ class _Judge:
             if isinstance(declared, Prim | NoneType_ | LiteralType | ListType | SetType
                           | TupleType):
                 return self.not_a_mapping(call, td, describe(declared))
+            if isinstance(declared, DictType):
+                return self.plain_mapping(call, td)
             return UNKNOWN
         if actual != td:
             return self.incompatible(call, actual, td)
@@ -406,9 +466,9 @@ class _Judge:
                 if spread_td is None:
                     open_keys = True
                     actual = self.types.type_of(entry.value) if display else None
-                    if isinstance(actual, DictType) and not isinstance(actual.value, AnyType):
-                        # (the model cannot tell ``object`` from ``Any``: it names neither)
-                        # mypy: Unsupported type "dict[str, str]" for ** expansion in TypedDict
+                    if isinstance(actual, DictType) and not isinstance(actual.key, AnyType):
+                        # mypy: Unsupported type "dict[str, Any]" for ** expansion in
+                        # TypedDict (a bare ``dict`` is dict[Any, Any]: mypy lets it by)
                         verdicts.append(Verdict(Status.BAD, [Finding("TSC104", entry.value, message(
                             "TSC104", event=self.event, actual=describe(actual),
                             typed_dict=td.name, reason="; mypy takes ** only of a TypedDict "
@@ -733,9 +793,22 @@ class _Judge:
             return UNKNOWN
         if value is None or self.ctx.scope_facts.is_mutated(expr):
             return UNKNOWN
+        if self.plain_dict_display(value):
+            # The display's own mistakes are reported where they are; a display that
+            # would fit is still a plain dict to mypy once bound to an unannotated name.
+            inner = self.payload(value, td, depth + 1)
+            if inner.status is Status.BAD:
+                return inner
+            return Verdict(Status.BAD, [self.inferred_dict(expr, value, td)])
         if isinstance(value, cst.Dict | cst.Call | cst.IfExp) or is_non_mapping_literal(value):
             return self.payload(value, td, depth + 1)
         return UNKNOWN
+
+    def plain_dict_display(self, value: cst.BaseExpression) -> bool:
+        """A dict display or ``dict(...)`` call: typed as a plain dict without context."""
+        if isinstance(value, cst.Dict | cst.DictComp):
+            return True
+        return isinstance(value, cst.Call) and self.qualname(value.func) == "builtins.dict"
 
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tscrun_lint.base.typemodel import (
     AnyType,
+    ClassType,
     DictType,
     ListType,
     LiteralType,
@@ -25,6 +26,7 @@ from tscrun_lint.base.typemodel import (
     Type,
     TypedDictType,
     UnionType,
+    is_nominal,
     is_subtype,
     prim_accepts,
 )
@@ -69,4 +71,6 @@ def scalar_fits(fact: Scalar, t: Type) -> bool | None:
         return is_subtype(Prim("str" if kind == "str" else "int"), t.item)
     if isinstance(t, ListType | SetType | TupleType | DictType | TypedDictType):
         return False  # a scalar where a collection is declared
+    if isinstance(t, ClassType):
+        return False if is_nominal(t) else None  # "u" is no UserId, 1 no Decimal
     return None

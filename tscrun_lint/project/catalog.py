@@ -17,9 +17,10 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import libcst as cst
 
@@ -41,6 +42,7 @@ from tscrun_lint.project.modules import (
 from tscrun_lint.base.typemodel import (
     ANY,
     NONE,
+    ClassType,
     DictType,
     Field,
     ListType,
@@ -87,7 +89,22 @@ USE_PLAIN_READER = os.environ.get("TSCRUN_LINT_FAST_PATH", "1") != "0"
 TSCRUN_LINT_FAST_PATH=0 to read every one with libcst (tests compare the two)."""
 _TYPEDDICT = frozenset({"typing.TypedDict"})
 _EVENT = frozenset({"tscrun.events.Event", "tscrun.Event"})
+
+
+class ClassReader(Protocol):
+    """What the catalog asks the types tier about a class named in a field's type."""
+
+    def declared_class(self, sym: Symbol) -> ClassType | None: ...
+
+
+def _no_checked_file(node: cst.CSTNode) -> Resolver:
+    raise AssertionError("the catalog's class reader reads no checked file")
+
+
 _PRIMS = {f"builtins.{n}": Prim(n) for n in ("str", "int", "float", "bool", "bytes", "complex")}
+# A LiteralString is a str (typeshed's str methods return it in their first overload;
+# as a declared type, reading it as str can only make the check quieter).
+_PRIMS["typing.LiteralString"] = Prim("str")
 _LISTS = {"builtins.list": "list", "typing.List": "list", "typing.Sequence": "Sequence",
           "typing.MutableSequence": "MutableSequence", "typing.Collection": "Collection",
           "typing.Iterable": "Iterable"}
@@ -747,7 +764,7 @@ class Catalog:
                 return DictType(ANY, ANY, _DICTS[q])
             if q in _TUPLES:
                 return TupleType(None, ANY)
-            return ANY
+            return self._declared_class(sym)
         if isinstance(sym, ReadTypedDict):
             return sym.td
         if not isinstance(sym, DefSym):
@@ -755,12 +772,14 @@ class Catalog:
         b = sym.binding
         if b.kind == "class":
             td = self._typed_dict_of(sym, "", depth)
-            return td if isinstance(td, TypedDictType) else ANY
+            return td if isinstance(td, TypedDictType) else self._declared_class(sym)
         if b.kind not in ("value", "alias") or not isinstance(b.node, cst.BaseExpression):
             return ANY
         if isinstance(b.node, cst.Call):
             td = self._typed_dict_of(sym, "", depth)
-            return td if isinstance(td, TypedDictType) else ANY  # NewType, TypeVar: unknown
+            if isinstance(td, TypedDictType):
+                return td
+            return self._new_type(sym, b.node, depth)  # a TypeVar and the rest: unknown
         if b.annotation is not None:
             # ``X: TypeAlias = ...`` is an alias; any other annotated value is not a type
             ann = self.index.resolve_expr(sym.module, b.annotation) \
@@ -774,6 +793,36 @@ class Catalog:
         result = self.eval_type(self.module_resolver(sym.module), b.node, depth + 1)
         self._aliases[key] = result
         return result
+
+    def _declared_class(self, sym: Symbol) -> Type:
+        """A class named as a field's type (an enum, ``Decimal``, a project class): the
+        type of its instances, read by the types tier from source or stubs."""
+        found = self._classes.declared_class(sym)
+        return found if found is not None else ANY
+
+    @cached_property
+    def _classes(self) -> ClassReader:
+        # The types tier reads classes (ancestors from source and typeshed's stubs); it is
+        # loaded with the first class-typed field, and is the one reader the judge uses.
+        from tscrun_lint.types.values import Declarations
+
+        return Declarations(self, None, _no_checked_file)
+
+    def _new_type(self, sym: DefSym, call: cst.Call, depth: int) -> Type:
+        """``UserId = NewType("UserId", str)``: a subclass of its base for mypy."""
+        callee = self.index.resolve_expr(sym.module, call.func) \
+            if isinstance(call.func, cst.Name | cst.Attribute) else None
+        args = [a.value for a in call.args if a.keyword is None and not a.star]
+        if callee != External("typing.NewType") or len(args) != 2 or len(call.args) != 2:
+            return ANY
+        qualname = f"{sym.module.name}.{sym.name}"
+        base = self.eval_type(self.module_resolver(sym.module), args[1], depth + 1)
+        if isinstance(base, Prim):
+            return ClassType(qualname, sym.name, frozenset({qualname, f"builtins.{base.name}"}),
+                             base.name)
+        if isinstance(base, ClassType) and base.supers is not None:
+            return ClassType(qualname, sym.name, base.supers | {qualname}, base.builtin)
+        return ANY
 
     def _subscript_type(self, resolver: Resolver, expr: cst.Subscript, depth: int) -> Type:
         base = resolver(expr.value)

@@ -43,6 +43,12 @@ class ScopeFacts:
     narrowed_nodes: set[int] = dataclasses.field(default_factory=set)
     """Name nodes (by id) inside a later operand of ``and``/``or`` whose earlier operands
     mention that name: narrowed there only (``x and f(x)``)."""
+    narrowed_paths: set[str] = dataclasses.field(default_factory=set)
+    """Member expressions (``order.color``, ``data["note"]``) that appear in a narrowing
+    position or are assigned to: mypy narrows the member, not the name at its root."""
+    rooted: set[str] = dataclasses.field(default_factory=set)
+    """Names at the root of such a member expression: mypy narrows the name itself only
+    when its type is a union (a tagged union's ``if x.kind == "a"``)."""
     tests: dict[str, set[cst.CSTNode]] = dataclasses.field(default_factory=dict)
     """Name -> the test nodes of ``x if name else y`` expressions."""
     nested: dict[str, set[cst.CSTNode]] = dataclasses.field(default_factory=dict)
@@ -115,6 +121,25 @@ class FileScopes:
         return guards > 0 and facts.narrowed_counts.get(name.value, 0) == guards and \
             id(name) not in facts.narrowed_nodes
 
+    def is_rooted(self, name: cst.Name, owner: cst.CSTNode) -> bool:
+        """Is ``name`` at the root of a narrowed member expression in ``owner``?"""
+        return name.value in self.facts(owner).rooted
+
+    def member_narrowed(self, expr: cst.BaseExpression) -> bool:
+        """May mypy have narrowed this member expression (``order.color``), by a test or
+        an assignment in the scope that uses it or the one that binds its root?"""
+        path = member_path(expr)
+        root = member_root(expr)
+        if path is None or root is None:
+            return True
+        owners = [self.owner(root)]
+        scope = self.scopes.get(root)
+        if scope is not None:
+            owners.append(self.scope_node(scope))
+        if any(o is None for o in owners):
+            return True
+        return any(path in self.facts(o).narrowed_paths for o in owners if o is not None)
+
     def is_narrowed(self, name: cst.Name, owner: cst.CSTNode) -> bool:
         """May mypy have narrowed this use of ``name`` (bound in ``owner``)?"""
         facts = self.facts(owner)
@@ -184,6 +209,14 @@ def _gather(owner: cst.CSTNode) -> ScopeFacts:
     while stack:
         node, testing, branches, by_operands = stack.pop()
         kind = type(node)
+        if testing and isinstance(node, cst.Attribute | cst.Subscript):
+            path = member_path(node)
+            if path is not None:
+                facts.narrowed_paths.add(path)
+                facts.rooted.add(path.split(".", 1)[0].split("[", 1)[0])
+                # names inside its indexes are read, and narrowed, in their own right
+                stack.extend((el, True, branches, by_operands) for el in _indexes(node))
+                continue
         if isinstance(node, cst.Name):
             if testing:
                 facts.narrowed.add(node.value)
@@ -274,8 +307,53 @@ def _names(node: cst.CSTNode) -> frozenset[str]:
     return frozenset(found)
 
 
+def member_path(node: cst.BaseExpression) -> str | None:
+    """``order.customer.email`` or ``data["note"]`` as text, for a chain of attributes and
+    subscripts rooted at a name (``[*]`` for an index that is not a literal)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = member_path(node.value)
+        return f"{inner}.{node.attr.value}" if inner is not None else None
+    if isinstance(node, cst.Subscript):
+        inner = member_path(node.value)
+        if inner is None:
+            return None
+        index = node.slice[0].slice if len(node.slice) == 1 else None
+        key = index.value if isinstance(index, cst.Index) else None
+        text = "*"
+        if isinstance(key, cst.Integer):
+            text = key.value
+        elif isinstance(key, cst.SimpleString):
+            value = key.evaluated_value  # 'a' and "a" are one key
+            text = repr(value) if isinstance(value, str) else "*"
+        return f"{inner}[{text}]"
+    return None
+
+
+def member_root(node: cst.BaseExpression) -> cst.Name | None:
+    """The name at the root of a chain of attributes and subscripts."""
+    while isinstance(node, cst.Attribute | cst.Subscript):
+        node = node.value
+    return node if isinstance(node, cst.Name) else None
+
+
+def _indexes(node: cst.BaseExpression) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    while isinstance(node, cst.Attribute | cst.Subscript):
+        if isinstance(node, cst.Subscript):
+            out.extend(node.slice)
+        node = node.value
+    return out
+
+
 def _changed(facts: ScopeFacts, target: cst.BaseExpression) -> None:
-    """``x[k] = v``, ``x.a = v``, ``del x[k]``: x is changed in place."""
+    """``x[k] = v``, ``x.a = v``, ``del x[k]``: x is changed in place (and the member is
+    narrowed to what was assigned, for mypy)."""
+    if isinstance(target, cst.Subscript | cst.Attribute):
+        path = member_path(target)
+        if path is not None:
+            facts.narrowed_paths.add(path)
     if isinstance(target, cst.Subscript | cst.Attribute) and isinstance(target.value, cst.Name):
         facts.mutated.add(target.value.value)
     elif isinstance(target, cst.Tuple | cst.List):

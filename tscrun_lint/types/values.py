@@ -214,6 +214,21 @@ class Declarations:
         supers, builtin = self._ancestry(sym, index, 0)
         return ClassType(qualname, sym.name, supers, builtin)
 
+    def declared_class(self, sym: Symbol) -> ClassType | None:
+        """A class named as a declared type (by the catalog, for TypedDict fields): the
+        type of its instances when it is an ordinary class (None for builtins, TypedDicts
+        and whatever cannot be read)."""
+        index: ModuleIndex = self.catalog.index
+        if isinstance(sym, External):
+            sym, index = self.stubs.resolve_qualname(sym.qualname), self.stubs
+        if not isinstance(sym, DefSym) or sym.binding.kind != "class" or (
+                sym.module.name == "builtins" and sym.module.path.suffix == ".pyi"):
+            return None
+        if sym.module.path.suffix == ".pyi":
+            index = self.stubs
+        found = self.class_type(sym, index)
+        return found if isinstance(found, ClassType) else None
+
     def _ancestry(self, sym: DefSym, index: ModuleIndex, depth: int
                   ) -> tuple[frozenset[str] | None, str | None]:
         node = sym.binding.node
@@ -222,6 +237,8 @@ class Declarations:
         found = {f"{sym.module.name}.{sym.name}"}
         builtin: str | None = None
         resolver = self._module_resolver(sym.module, index)
+        if any(k.keyword is not None and k.keyword.value != "metaclass" for k in node.keywords):
+            return None, None  # class arguments may change what the class is (total=...)
         for arg in node.bases:
             if arg.keyword is not None or arg.star:
                 return None, None
@@ -239,7 +256,12 @@ class Declarations:
                 if q.startswith("typing."):
                     found.add(q)  # Protocol, NamedTuple, Mapping...: relations left open
                     continue
-                return None, None
+                # a class of the standard library or an installed package: its stubs
+                stub = self.stubs.resolve_qualname(q)
+                if not isinstance(stub, DefSym) or stub.binding.kind != "class" or \
+                        stub.module.path.suffix != ".pyi" or stub.module.name == "builtins":
+                    return None, None
+                base = stub
             if not isinstance(base, DefSym) or base.binding.kind != "class":
                 return None, None
             base_index = self.stubs if base.module.path.suffix == ".pyi" else index
@@ -425,9 +447,19 @@ class ValueTypes(Declarations):
         if guarded:
             declared = self.annotation(self.resolver(bound[1]), bound[1]) \
                 if bound is not None and bound[1] is not None else None
-            return _without_none(declared) if declared is not None else None
+            found = _without_none(declared) if declared is not None else None
+        else:
+            found = self._declared_or_inferred(name, single, bound, depth)
+        if isinstance(found, UnionType) and self.scope_facts.is_rooted(name, owner):
+            return None  # ``if x.kind == "a"`` narrows a union (a tagged union) itself
+        return found
+
+    def _declared_or_inferred(self, name: cst.Name, single: Assignment,
+                              bound: tuple[cst.BaseExpression | None,
+                                           cst.BaseExpression | None] | None,
+                              depth: int) -> Type | None:
         if bound is None:
-            return self.self_type(single)
+            return self.star_param_type(single) or self.self_type(single)
         value, annotation = bound
         if annotation is not None:
             return self.annotation(self.resolver(annotation), annotation)
@@ -435,6 +467,18 @@ class ValueTypes(Declarations):
             return None
         inferred = self.type_of(value, depth)
         return _widen(inferred) if inferred is not None else None
+
+    def star_param_type(self, single: Assignment) -> Type | None:
+        """``*args: T`` is a ``tuple[T, ...]``, ``**kwargs: T`` a ``dict[str, T]``."""
+        param = single.node
+        if not isinstance(param, cst.Param) or param.annotation is None or \
+                param.star not in ("*", "**"):
+            return None
+        item = self.annotation(self.resolver(param.annotation.annotation),
+                               param.annotation.annotation)
+        if item is None:
+            return None
+        return TupleType(None, item) if param.star == "*" else DictType(Prim("str"), item)
 
     def imported_type(self, name: cst.Name) -> Type | None:
         """A module constant imported from a project module (or a module-level one)."""
@@ -632,6 +676,8 @@ class ValueTypes(Declarations):
                     return self.member_value(owner, attr, owner)
             if not isinstance(self.resolve_qualname(qn), NotFound | None):
                 return None
+        if self.scope_facts.member_narrowed(expr):
+            return None  # tested or assigned in this function: mypy's type there is not ours
         receiver = self.type_of(expr.value, depth)
         if receiver is None:
             return None
@@ -648,8 +694,9 @@ class ValueTypes(Declarations):
             if sym.binding.annotation is not None:
                 return self.annotation(self._module_resolver(sym.module, index),
                                        sym.binding.annotation, receiver)
-            if cls.supers is not None and any(s.startswith("enum.") for s in cls.supers):
-                return None  # an enum member is of the enum's type, not its value's
+            if cls.supers is not None and "enum.Enum" in cls.supers:
+                # an enum member is of the enum's type, not its value's
+                return cls if _enum_member(attr, sym.binding.node) else None
             return self.symbol_value(sym, index)
         props = [s for s in syms if isinstance(s.binding.node, cst.FunctionDef)
                  and {_head(d) for d in s.binding.node.decorators} & _PROPERTIES]
@@ -661,6 +708,8 @@ class ValueTypes(Declarations):
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return None
         index = expr.slice[0].slice.value
+        if self.scope_facts.member_narrowed(expr):
+            return None  # ``if data["note"]:``, ``data["n"] = 1``: narrowed by mypy
         receiver = self.type_of(expr.value, depth)
         if isinstance(receiver, TypedDictType):
             key = string_value(index)
@@ -668,6 +717,11 @@ class ValueTypes(Declarations):
             return field.type if field is not None else None
         if isinstance(receiver, DictType):
             return receiver.value
+        if isinstance(receiver, TupleType) and receiver.items is not None:
+            at = _int_literal(index)  # t[0] of a tuple[str, int] is its first item's type
+            if at is None or not -len(receiver.items) <= at < len(receiver.items):
+                return None
+            return receiver.items[at]
         position = self.type_of(index, depth)
         if not (isinstance(position, Prim) and position.name in ("int", "bool")):
             return None
@@ -794,3 +848,24 @@ def _widen(t: Type) -> Type:
 def _describe(t: Type) -> str:
     return describe(t)
 
+
+def _int_literal(expr: cst.BaseExpression) -> int | None:
+    """The value of ``3`` or ``-1`` written as an index."""
+    negative = False
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        negative, expr = True, expr.expression
+    if not isinstance(expr, cst.Integer):
+        return None
+    try:
+        value = int(expr.value.replace("_", ""), 0)
+    except ValueError:
+        return None
+    return -value if negative else value
+
+
+def _enum_member(name: str, value: cst.CSTNode | None) -> bool:
+    """``RED = "red"`` in an enum's body is a member; ``_ignore_``, dunders and
+    descriptors (functions, nested classes) are not."""
+    if name.startswith("_") or value is None:
+        return False
+    return not isinstance(value, cst.Lambda)
