@@ -74,6 +74,11 @@ def write_project(root: Path, modules: int, events: int) -> None:
             body = (f"def helper_{j}(x: int) -> int:\n"
                     f"    return x + {j}\n")
         (root / "app" / f"m{j}.py").write_text(body)
+    write_mypy_configs(root)
+
+
+def write_mypy_configs(root: Path) -> None:
+    """plain.ini (no plugin), plugin.ini (this tscrun's) and baseline.ini (an earlier one's)."""
     for name, plugin in (("plain.ini", ""), ("plugin.ini", "plugins = tscrun.mypy\n"),
                          ("baseline.ini", "plugins = mypy_plugin\n")):
         (root / name).write_text(f"[mypy]\npython_version = 3.11\n{plugin}")
@@ -96,17 +101,19 @@ class Run:
     output: str
 
 
-def run_mypy(project: Path, config: str, runtime: Path, cache: Path | None) -> Run:
+def run_mypy(project: Path, config: str, runtime: Path, cache: Path | None,
+             targets: tuple[str, ...] = ("events", "app")) -> Run:
     env = {k: v for k, v in os.environ.items() if k not in ("MYPYPATH", "TSCRUN_CONFIG")}
     env["PYTHONPATH"] = str(runtime)
     cache_args = ["--cache-dir", str(cache)] if cache else ["--no-incremental", "--cache-dir",
                                                              os.devnull]
     argv = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "mypy", "--config-file",
-            config, "--no-error-summary", "-v", *cache_args, "events", "app"]
+            config, "--no-error-summary", "-v", *cache_args, *targets]
     proc = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True)
     rss_kib, cpu = proc.stderr.strip().splitlines()[-1].split()
     checked = sorted(m for found in _CHECKED.finditer(proc.stderr)
-                     for m in found["ids"].split() if m.startswith(("app.", "events.")))
+                     for m in found["ids"].split()
+                     if m.startswith(("app.", "events.", "handlers.")))
     return Run(float(cpu), int(rss_kib) / 1024, checked, proc.stdout)
 
 
@@ -119,16 +126,19 @@ class Side:
 
 
 def measure(project: Path, config: str, runtime: Path, tmp: Path, name: str,
-            edited: Path) -> Side:
+            edited: Path, added: str = "    note: str\n",
+            targets: tuple[str, ...] = ("events", "app")) -> Side:
+    """Cold, warm and after-edit runs; ``added`` (a new required key) is appended to
+    ``edited`` for the last one and taken out again after."""
     original = edited.read_text()
     try:
-        cold = run_mypy(project, config, runtime, None)
+        cold = run_mypy(project, config, runtime, None, targets)
         cache = tmp / f"cache-{name}"
-        warm_up = run_mypy(project, config, runtime, cache)
+        warm_up = run_mypy(project, config, runtime, cache, targets)
         assert warm_up.output == cold.output, (warm_up.output, cold.output)
-        warm = run_mypy(project, config, runtime, cache)
-        edited.write_text(original + "    note: str\n")  # a new required key
-        edit = run_mypy(project, config, runtime, cache)
+        warm = run_mypy(project, config, runtime, cache, targets)
+        edited.write_text(original + added)
+        edit = run_mypy(project, config, runtime, cache, targets)
     finally:
         edited.write_text(original)
     return Side(name, cold, warm, edit)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import hashlib
 import importlib
 import os
@@ -24,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from tscrun.errors import ConfigError
-from tscrun.names import closest_name
+from tscrun.names import NameIndex
 
 CONFIG_FILENAMES = ("tscrun.toml", "pyproject.toml")
 ENV_VAR = "TSCRUN_CONFIG"
@@ -197,7 +198,12 @@ class Config:
         return frozenset(self.events)
 
     def closest_event(self, name: str) -> str | None:
-        return closest_name(name, self.events)
+        return self.event_name_index.closest(name)
+
+    @functools.cached_property
+    def event_name_index(self) -> NameIndex:
+        """The configured event names prepared for "did you mean" (once per config)."""
+        return NameIndex(self.events)
 
     def module_file(self, module: str) -> Path | None:
         """The source file of a dotted module under the source roots, found without importing."""
@@ -215,10 +221,15 @@ class Config:
     def _inside_project(self, path: Path) -> bool:
         """Whether ``path``, symlinks followed, lies in the project folder."""
         try:
-            real, root = path.resolve(), self.root.resolve()
+            real, root = path.resolve(), self._real_root
         except (OSError, RuntimeError):
             return False
         return real == root or root in real.parents
+
+    @functools.cached_property
+    def _real_root(self) -> Path:
+        """The project folder, symlinks followed: once, not for every module looked up."""
+        return self.root.resolve()
 
     def module_for_file(self, path: Path) -> str | None:
         """The dotted module name of ``path`` under the first source root that holds it."""

@@ -13,23 +13,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import run, tool
+from hostile_tree import CONFIG, HANDLER, PAYLOAD, PLANTED, PLANTED_LINE, SHAPES
 
-CONFIG = '''\
-[events.subscribers.audit]
-events = ["user.joined"]
-handler = "handlers:audit"
-'''
-PAYLOAD = "from typing import TypedDict\n\n\nclass UserJoinedEvent(TypedDict):\n    userId: str\n"
-HANDLER = "def audit(event: object) -> None:\n    pass\n"
-# The finding every run must still report, whatever else the tree holds.
-PLANTED = "from tscrun import events\n\nevents.emit('user.joind', {'userId': 'u'})\n"
-PLANTED_LINE = ('planted.py:3:13: TSC001 unknown event "user.joind"; did you mean '
-                '"user.joined"?')
 BOUND = 120  # seconds: far above any normal run, far below a hang or a machine scan
 
 
@@ -173,18 +164,6 @@ def test_oversized_file_is_tsc900(tmp_path: Path) -> None:
 
 # --- 1: chains libcst's native parser cannot take --------------------------------------
 
-SHAPES = {
-    "binary": lambda n: " + ".join(["1"] * n),
-    "attribute": lambda n: "a" + ".b" * n,
-    "call": lambda n: "f" + "()" * n,
-    "subscript": lambda n: "a" + "[0]" * n,
-    "comparison": lambda n: " < ".join(["a"] * n),
-    "strings": lambda n: " ".join(['"s"'] * n),
-    "boolean": lambda n: " and ".join(["a"] * n),
-    "unary": lambda n: "-" * n + "1",
-}
-
-
 def _chain_file(shape: str, n: int) -> str:
     return ("from tscrun import events\n\n"
             f"x = {SHAPES[shape](n)}\n"
@@ -259,6 +238,72 @@ def test_a_failed_run_is_exit_2_with_a_valid_document(tmp_path: Path, fmt: str) 
         assert sarif_run["invocations"] == [{
             "executionSuccessful": False,
             "toolExecutionNotifications": [{"level": "error", "message": {"text": message}}]}]
+
+
+# The real CLI, with one thing added by this harness (never by the product): a worker
+# process that starts libcst's precise check of a file named boom*.py is killed with
+# SIGKILL, as the kernel kills a process that segfaults or runs out of memory.
+_KILLING_HARNESS = '''
+import os, signal, sys
+from tscrun_lint.engine import engine
+from tscrun_lint.frontends.cli import main
+
+parent = os.getpid()
+real = engine.check_text
+
+def check_text(path, *args, **kwargs):
+    if path.name.startswith("boom") and os.getpid() != parent and kwargs.get("precise", True):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(path, *args, **kwargs)
+
+engine.check_text = check_text
+sys.argv[0] = "tscrun-lint"
+sys.exit(main())
+'''
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_a_killed_worker_costs_only_its_file(tmp_path: Path, fmt: str) -> None:
+    """Two files kill their workers (the pool breaks, twice); each gets TSC900 and every
+    other file's findings are reported, in every output format."""
+    root = _project(tmp_path / "p")
+    expected = []
+    for i in range(24):
+        (root / f"mod{i:02}.py").write_text(PLANTED)
+        expected.append(f"mod{i:02}.py:3:13: TSC001")
+    (root / "boom.py").write_text(PLANTED)
+    (root / "mod10_boom.py").write_text(PLANTED)
+    (root / "boom_too.py").write_text(PLANTED)
+    proc = subprocess.run([sys.executable, "-c", _KILLING_HARNESS, "--jobs", "2", "--format",
+                           fmt, "."], cwd=root, text=True, capture_output=True, timeout=BOUND,
+                          check=False)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    crashed = "the analyser crashed on this file, please report it"
+    if fmt == "text":
+        lines = proc.stdout.splitlines()
+        assert f"boom.py:1:1: TSC900 could not check this file: {crashed}" in lines, lines
+        assert f"boom_too.py:1:1: TSC900 could not check this file: {crashed}" in lines
+        assert "mod10_boom.py:3:13: TSC001" in proc.stdout  # not named boom*: checked
+        for line in [*expected, "planted.py:3:13: TSC001"]:
+            assert any(seen.startswith(line) for seen in lines), (line, lines)
+        return
+    doc = json.loads(proc.stdout)
+    if fmt == "json":
+        found = {(Path(d["path"]).name, d["line"], d["code"]) for d in doc["diagnostics"]}
+        messages = {d["message"] for d in doc["diagnostics"] if d["code"] == "TSC900"}
+    else:
+        (sarif_run,) = doc["runs"]
+        found = {(Path(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).name,
+                  r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"])
+                 for r in sarif_run["results"]}
+        messages = {r["message"]["text"] for r in sarif_run["results"]
+                    if r["ruleId"] == "TSC900"}
+    assert ("boom.py", 1, "TSC900") in found and ("boom_too.py", 1, "TSC900") in found
+    assert any(crashed in m for m in messages), messages
+    for i in range(24):
+        assert (f"mod{i:02}.py", 3, "TSC001") in found, found
+    assert ("planted.py", 3, "TSC001") in found
 
 
 def test_a_usage_error_with_json_still_gives_a_document(tmp_path: Path) -> None:
@@ -373,6 +418,35 @@ def test_crafted_imports_do_not_slow_the_reexport_prefilter(tmp_path: Path) -> N
     (root / "crafted.py").write_text("emit = 1\n" + "from x import (\n" * 40_000)
     proc = _lint(".", cwd=root)
     assert PLANTED_LINE in proc.stdout.splitlines()
+
+
+# --- 7: cost of many unknown emits ------------------------------------------------------
+
+def test_ten_thousand_unknown_emits_on_one_line(tmp_path: Path) -> None:
+    """Each distinct misspelling is searched once against 1,000 configured events, and the
+    one 500 KB line is scanned for ``# noqa`` once, not once per finding (which made the
+    run quadratic in the findings on a line). The bound is generous (a hang guard only)."""
+    types = "".join(f'"area{i}.item_changed" = "events.user_joined:UserJoinedEvent"\n'
+                    for i in range(1_000))
+    root = _project(tmp_path / "p", CONFIG + "\n[events.types]\n" + types)
+    calls = "; ".join(f'events.emit("area{i % 1_000}.itme_changed", {{}})' if i % 2 else
+                      f'events.emit("area{i}.itme_chnged_{i}", {{}})' for i in range(10_000))
+    (root / "many.py").write_text(f"from tscrun import events\n\n\ndef go() -> None:\n"
+                                  f"    {calls}  # noqa: TSC101\n")
+    proc = subprocess.run([tool("tscrun-lint"), "many.py", "planted.py"], cwd=root, text=True,
+                          capture_output=True, timeout=900, check=False)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert PLANTED_LINE in lines
+    found = [line for line in lines if line.startswith("many.py:5:")]
+    assert len(found) == 10_000, lines[-3:]
+    assert all(" TSC001 unknown event " in line for line in found)
+    column = 5 + len('events.emit("area0.itme_chnged_0", {}); ') + len("events.emit(")
+    assert found[1] == (f'many.py:5:{column}: TSC001 unknown event "area1.itme_changed"; '
+                        'did you mean "area1.item_changed"?')
+    # the same misspelling ten times (searched once): the same answer each time
+    assert sum(line.endswith('"area7.itme_changed"; did you mean "area7.item_changed"?')
+               for line in found) == 10
 
 
 # --- 10: smaller ------------------------------------------------------------------------

@@ -15,24 +15,10 @@ import tempfile
 from pathlib import Path
 
 from conftest import tool
+from hostile_tree import CONFIG, HANDLER, PAYLOAD, PLANTED, PLANTED_LINE, SHAPES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-SHAPES = {
-    "binary": lambda n: " + ".join(["1"] * n),
-    "attribute": lambda n: "a" + ".b" * n,
-    "call": lambda n: "f" + "()" * n,
-    "subscript": lambda n: "a" + "[0]" * n,
-    "comparison": lambda n: " < ".join(["a"] * n),
-    "strings": lambda n: " ".join(['"s"'] * n),
-    "boolean": lambda n: " or ".join(["a"] * n),
-    "unary": lambda n: "-" * n + "1",
-}
-CONFIG = '[events.subscribers.audit]\nevents = ["user.joined"]\nhandler = "handlers:audit"\n'
-PAYLOAD = "from typing import TypedDict\n\n\nclass UserJoinedEvent(TypedDict):\n    userId: str\n"
-PLANTED = "from tscrun import events\n\nevents.emit('user.joind', {'userId': 'u'})\n"
-PLANTED_LINE = ('planted.py:3:13: TSC001 unknown event "user.joind"; did you mean '
-                '"user.joined"?')
 TOO_DEEP = ("TSC900 could not check this file: expression nested too deeply to analyse (more "
             "than 400 levels of operators, calls, subscripts or brackets); split it into steps")
 
@@ -58,7 +44,7 @@ def test_chains_never_crash_nor_hide_other_findings(drawn: list[tuple[str, int, 
         (root / "events").mkdir()
         (root / "events" / "__init__.py").write_text("")
         (root / "events" / "user_joined.py").write_text(PAYLOAD)
-        (root / "handlers.py").write_text("def audit(event: object) -> None:\n    pass\n")
+        (root / "handlers.py").write_text(HANDLER)
         (root / "planted.py").write_text(PLANTED)
         for i, (shape, n, where) in enumerate(drawn):
             (root / f"chain{i}.py").write_text(_file(shape, n, where))

@@ -134,11 +134,28 @@ def is_handler_file(config: Config, path: Path) -> bool:
 
     Decided from the config alone (no parsing), so non-handler files stay cheap.
     """
-    modules = {s.handler.module for s in config.subscribers.values()}
+    modules, last_parts = _handler_modules(config)
     stem = "" if path.stem == "__init__" else path.stem
-    if stem and not any(m.rpartition(".")[2] == stem for m in modules):
+    if stem and stem not in last_parts:
         return False
     return config.module_for_file(path) in modules
+
+
+_HANDLER_MODULES: dict[int, tuple[Config, frozenset[str], frozenset[str]]] = {}
+
+
+def _handler_modules(config: Config) -> tuple[frozenset[str], frozenset[str]]:
+    """The handler modules of ``config`` and their last dotted parts, once per config
+    (asked for every file of the run: a scan of every subscriber each time grew with
+    files x subscribers). Keyed by identity: a Config holds mappings, so it has no hash."""
+    cached = _HANDLER_MODULES.get(id(config))
+    if cached is None or cached[0] is not config:
+        modules = frozenset(s.handler.module for s in config.subscribers.values())
+        if len(_HANDLER_MODULES) > 8:
+            _HANDLER_MODULES.clear()
+        cached = (config, modules, frozenset(m.rpartition(".")[2] for m in modules))
+        _HANDLER_MODULES[id(config)] = cached
+    return cached[1], cached[2]
 
 
 def _is_config_file(path: Path, projects: Projects) -> bool:
@@ -343,19 +360,38 @@ def _check_all(pending: list[Job], options: Options, projects: Projects
     # Load every project before forking so workers inherit configs and catalogs.
     for config_path in {job[2] for job in pending}:
         _WORKER_PROJECTS[config_path] = projects.project(config_path)
-    chunks = [pending[i:i + _CHUNK] for i in range(0, len(pending), _CHUNK)]
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    return _pooled(pending, jobs, context)
+
+
+def _pooled(pending: list[Job], jobs: int, context: multiprocessing.context.BaseContext
+            ) -> list[tuple[Path, list[Diagnostic], str | None]]:
+    """``pending`` on a pool of worker processes. A worker that dies (a segfault in a
+    native parser, the OOM killer) breaks the whole pool: what finished is kept, and the
+    rest is run again in halves on new pools, so the file that kills its worker ends
+    alone (TSC900) after a few rounds, while the others still run in parallel."""
+    if len(pending) == 1:
+        return [_isolated(pending[0], context)]
+    chunk = max(1, min(_CHUNK, len(pending) // jobs))
+    chunks = [pending[i:i + chunk] for i in range(0, len(pending), chunk)]
     results: list[tuple[Path, list[Diagnostic], str | None]] = []
     failed: list[Job] = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context) as pool:
-        futures = [(pool.submit(_work, chunk), chunk) for chunk in chunks]
-        for future, chunk in futures:
+        futures = []
+        for batch in chunks:
+            try:
+                futures.append((pool.submit(_work, batch), batch))
+            except BrokenProcessPool:
+                failed.extend(batch)  # a worker died before everything was handed out
+        for future, batch in futures:
             try:
                 results.extend(future.result())
             except BrokenProcessPool:
-                failed.extend(chunk)  # a worker died: find which file, below
-    for job in failed:
-        results.append(_isolated(job, context))
+                failed.extend(batch)  # a worker died: find which file, below
+    if failed:
+        half = (len(failed) + 1) // 2
+        results.extend(_pooled(failed[:half], jobs, context))
+        results.extend(_pooled(failed[half:], jobs, context))
     return results
 
 

@@ -12,6 +12,8 @@ decided statically: stay silent).
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +24,10 @@ from typing import ClassVar, Protocol
 
 import libcst as cst
 
-from tscrun.config import Config, SubscriberConfig
+from tscrun.config import Config, SubscriberConfig, Target
 from tscrun.diagnostics import CONVENTION_HINT
 from tscrun_lint.reading.literals import bool_literal, literal_value, string_value
+from tscrun_lint.project.plain_typeddicts import read_plain_typed_dict
 from tscrun_lint.project.modules import (
     Binding,
     DefSym,
@@ -33,6 +36,7 @@ from tscrun_lint.project.modules import (
     ModuleInfo,
     ModuleSym,
     NotFound,
+    ReadTypedDict,
     Symbol,
 )
 from tscrun_lint.base.typemodel import (
@@ -80,8 +84,13 @@ class HandlerInfo:
     """(line, column, "generator" or "async generator") of a handler whose body yields."""
 
 
+USE_PLAIN_READER = os.environ.get("TSCRUN_LINT_FAST_PATH", "1") != "0"
+"""Plain payload TypedDicts are read with ``ast`` (``plain_typeddicts``); set
+TSCRUN_LINT_FAST_PATH=0 to read every one with libcst (tests compare the two)."""
 _TYPEDDICT = frozenset({"typing.TypedDict"})
 _EVENT = frozenset({"tscrun.events.Event", "tscrun.Event"})
+
+
 class ClassReader(Protocol):
     """What the catalog asks the types tier about a class named in a field's type."""
 
@@ -171,6 +180,9 @@ class Catalog:
         self._by_qualname: dict[str, TypedDictType | None] = {}
         self._constants: dict[str, str | None] = {}
         self._specialized: dict[str, TypedDictType] = {}
+        self._parsed: dict[str, cst.BaseExpression | None] = {}
+        self._plain_reading: set[tuple[str, str]] = set()
+        self._handlers: dict[Target, HandlerInfo | Missing] = {}
 
     @classmethod
     def for_config(cls, config: Config) -> Catalog:
@@ -201,6 +213,7 @@ class Catalog:
             self._by_qualname.clear()
             self._constants.clear()
             self._specialized.clear()
+            self._handlers.clear()
 
     # --- public queries ----------------------------------------------------------
 
@@ -221,6 +234,9 @@ class Catalog:
         if not self.index.exists(target.module):
             return Missing(f'module "{target.module}" not found under the source roots '
                            f'(looking for "{target}"){hint}')
+        known = self._plain(target.module, target.attr)
+        if known is not None:
+            return known
         module = self.index.get(target.module)
         if module is None:
             why = self.index.failures.get(target.module)
@@ -235,18 +251,59 @@ class Catalog:
             return Missing(f'module "{target.module}" has no "{target.attr}"{hint}')
         return self._typed_dict_of(sym, f'"{target}"')
 
+    def _plain(self, module: str, name: str) -> TypedDictType | None:
+        """The TypedDict ``name`` defined in ``module`` when it is known without libcst:
+        read by ``plain_typeddicts``, or by libcst already for another query. Either
+        way it is what the index's lookup of ``module.name`` would find."""
+        key = (module, name)
+        if USE_PLAIN_READER and key not in self._tds and key not in self._plain_reading:
+            # Nothing is published before it is complete: a class met again while it is
+            # read (a cycle) makes the reading decline, and libcst reads the cycle.
+            self._plain_reading.add(key)
+            try:
+                plain = read_plain_typed_dict(self.index, module, name, self._field,
+                                              self._annotation_expr,
+                                              functools.partial(self._plain, module))
+            finally:
+                self._plain_reading.discard(key)
+            if plain is not None:
+                self._tds.setdefault(key, plain)
+        known = self._tds.get(key)
+        return known if isinstance(known, TypedDictType) else None
+
+    def _plain_qualname(self, qualname: str) -> TypedDictType | None:
+        """``_plain`` for a dotted name, split where ``resolve_qualname`` splits it."""
+        if "<locals>" in qualname:
+            return None
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            if self.index.exists(".".join(parts[:cut])):
+                return self._plain(".".join(parts[:cut]), parts[cut]) \
+                    if cut == len(parts) - 1 else None
+        return None
+
+    def _annotation_expr(self, text: str) -> cst.BaseExpression | None:
+        """An annotation's source text parsed by libcst, once per distinct text (payload
+        modules repeat the same few: ``str``, ``NotRequired[str]``, ...)."""
+        if text not in self._parsed:
+            if len(self._parsed) > 10_000:
+                self._parsed.clear()
+            self._parsed[text] = parse_expr(text)
+        return self._parsed[text]
+
     def payload_files(self) -> frozenset[Path]:
         """Files (resolved) read to build every configured event's payload type, bases
         included: a change to one of them may change a verdict at any emit site."""
         for event in self.config.events:
             self.payload_type(event)
-        return frozenset(info.path.resolve() for info in self.index.loaded())
+        return frozenset(path.resolve() for path in self.index.read_files())
 
     def typed_dict(self, qualname: str) -> TypedDictType | None:
         """The TypedDict a dotted name refers to, following imports and re-exports."""
         self._sync()
         if qualname not in self._by_qualname:
-            td = self._typed_dict_of(self.index.resolve_qualname(qualname), qualname)
+            td = self._plain_qualname(qualname) or self._typed_dict_of(
+                self.index.resolve_qualname(qualname), qualname)
             self._by_qualname[qualname] = td if isinstance(td, TypedDictType) else None
         return self._by_qualname[qualname]
 
@@ -304,6 +361,12 @@ class Catalog:
     def handler(self, sub: SubscriberConfig) -> HandlerInfo | Missing:
         """Where the subscriber's handler is and which TypedDicts it accepts."""
         self._sync()
+        # Asked for each handler file and again by the config check (TSC201).
+        if sub.handler not in self._handlers:
+            self._handlers[sub.handler] = self._handler(sub)
+        return self._handlers[sub.handler]
+
+    def _handler(self, sub: SubscriberConfig) -> HandlerInfo | Missing:
         target = sub.handler
         hint = "" if target.explicit else \
             "; define it there or set \"handler\" in the subscriber's table"
@@ -337,16 +400,31 @@ class Catalog:
         generator = None
         if _yields(node):
             kind = "async generator" if node.asynchronous is not None else "generator"
-            generator = (*sym.module.position(node.name), kind)
+            generator = (*self._def_position(sym.module, node, "name"), kind)
         params = [*node.params.posonly_params, *node.params.params]
         ann = params[0].annotation if params else None
         if ann is None:
-            line, col = sym.module.position(node.name)
+            line, col = self._def_position(sym.module, node, "name")
             return HandlerInfo(sym.module.path, line, col, None, generator)
-        line, col = sym.module.position(ann.annotation)
+        line, col = self._def_position(sym.module, node, "annotation")
         resolver = self.module_resolver(sym.module)
         accepted = self._event_payloads(resolver, ann.annotation, 0)
         return HandlerInfo(sym.module.path, line, col, accepted, generator)
+
+    @staticmethod
+    def _def_position(module: ModuleInfo, node: cst.FunctionDef, part: str
+                      ) -> tuple[int, int]:
+        """Where a handler's name or first annotation is: from the text when plain, else
+        from libcst's positions (the same answer, at a fraction of the cost)."""
+        found = module.def_position(node.name.value, part) if USE_PLAIN_READER else None
+        if found is not None:
+            return found
+        if part == "name":
+            return module.position(node.name)
+        params = [*node.params.posonly_params, *node.params.params]
+        annotation = params[0].annotation
+        assert annotation is not None
+        return module.position(annotation.annotation)
 
     def _event_payloads(self, resolver: Resolver, expr: cst.BaseExpression,
                         depth: int) -> tuple[TypedDictType, ...] | None:
@@ -397,6 +475,8 @@ class Catalog:
             return Missing(sym.reason)
         if isinstance(sym, ModuleSym):
             return Missing(f"{what} is not a TypedDict (it is a module)")
+        if isinstance(sym, ReadTypedDict):
+            return sym.td
         if not isinstance(sym, DefSym):
             return None  # external or undecidable: a library TypedDict we cannot read
         key = (sym.module.name, sym.name)
@@ -685,6 +765,8 @@ class Catalog:
             if q in _TUPLES:
                 return TupleType(None, ANY)
             return self._declared_class(sym)
+        if isinstance(sym, ReadTypedDict):
+            return sym.td
         if not isinstance(sym, DefSym):
             return ANY
         b = sym.binding
@@ -752,6 +834,8 @@ class Catalog:
         if len(args) == 1 and isinstance(args[0], cst.Tuple):
             # X[(a, b)] is X[a, b]
             args = [e.value for e in args[0].elements]
+        if isinstance(base, ReadTypedDict):
+            return base.td  # never generic: the plain reading takes TypedDict bases only
         if not isinstance(base, External):
             if isinstance(base, DefSym):
                 td = self._symbol_type(base, depth + 1)

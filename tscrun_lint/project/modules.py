@@ -10,6 +10,7 @@ size changed.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tscrun.config import Config
+from tscrun_lint.base.typemodel import TypedDictType
 from tscrun_lint.base.source import (
     MAX_NESTING,
     SourceError,
@@ -28,6 +30,7 @@ from tscrun_lint.base.source import (
     nesting_problem,
     nul_position,
     read_bounded,
+    split_lines,
 )
 
 # Names that mean the same to a type checker whichever module they come from.
@@ -61,6 +64,27 @@ class Binding:
     target: str = ""
 
 
+_DEF_NAME = re.compile(rb"(?:async[ \t]+)?def[ \t]+(\w+)")
+_CLASS_LINE = re.compile(r"^class[ \t]+(\w+)", re.MULTILINE)
+_FUNCTIONAL_LINE = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=[^=\n]*TypedDict\(", re.MULTILINE)
+
+
+def _only_line(text: str, name: str, pattern: re.Pattern[str]) -> int | None:
+    """The 1-based line of the one match of ``pattern`` naming ``name``, if exactly one.
+
+    The patterns are fixed and the name compared after: a pattern per name would be
+    compiled again for every one of a thousand payload modules."""
+    if name not in text:
+        return None
+    found = [m.start() for m in pattern.finditer(text) if m.group(1) == name]
+    return text.count("\n", 0, found[0]) + 1 if len(found) == 1 else None
+
+
+def class_line(text: str, name: str) -> int | None:
+    """The line of ``class <name>`` when one line at column 0 plainly defines it."""
+    return _only_line(text, name, _CLASS_LINE)
+
+
 @dataclass(eq=False)
 class ModuleInfo:
     name: str
@@ -72,6 +96,7 @@ class ModuleInfo:
     _positions: dict[cst.CSTNode, CodeRange] | None = None
     text: str | None = None
     """The source text when read from disk (for ``definition_line``)."""
+    _ast: ast.Module | None = None
 
     def definition_line(self, name: str, node: cst.CSTNode) -> int:
         """The line of the top-level definition of ``name`` (``node`` is its class
@@ -81,15 +106,49 @@ class ModuleInfo:
         positions need a metadata pass over the whole module, which was most of the
         cost of reading 1,000 payload modules. Anything less plain asks libcst.
         """
-        if self.text is not None and name in self.text:
-            if isinstance(node, cst.Name):
-                pattern = rf"^class[ \t]+{re.escape(name)}\b"
-            else:
-                pattern = rf"^{re.escape(name)}[ \t]*(?::[^=\n]*)?=[^=\n]*TypedDict\("
-            found = [m.start() for m in re.finditer(pattern, self.text, re.MULTILINE)]
-            if len(found) == 1:
-                return self.text.count("\n", 0, found[0]) + 1
+        if self.text is not None:
+            pattern = _CLASS_LINE if isinstance(node, cst.Name) else _FUNCTIONAL_LINE
+            line = _only_line(self.text, name, pattern)
+            if line is not None:
+                return line
         return self.position(node)[0]
+
+    def def_position(self, name: str, part: str) -> tuple[int, int] | None:
+        """(1-based line, 0-based column) of a top-level function's name (``part`` "name")
+        or of its first parameter's annotation ("annotation"), as ``position`` gives them,
+        read from the text with ``ast``; None when that is not plain (several or nested
+        definitions, a parenthesised annotation, a name on a continuation line): ask
+        ``position``. libcst's positions cost a metadata pass over the whole module, most
+        of the cost of checking a handler file.
+        """
+        if self.text is None:
+            return None
+        if self._ast is None:
+            try:
+                self._ast = ast.parse(self.text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+        found = [s for s in self._ast.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+                 and s.name == name]
+        if len(found) != 1:
+            return None
+        func = found[0]
+        lines = split_lines(self.text)
+        if part == "name":
+            line = lines[func.lineno - 1].encode()
+            m = _DEF_NAME.match(line, func.col_offset)
+            if m is None or m.group(1).decode() != name:
+                return None
+            return func.lineno, len(line[:m.start(1)].decode())
+        params = [*func.args.posonlyargs, *func.args.args]
+        ann = params[0].annotation if params else None
+        if ann is None:
+            return None
+        line = lines[ann.lineno - 1].encode()
+        before = line[:ann.col_offset].rstrip()
+        if not before.endswith(b":"):
+            return None  # e.g. ``(Event[A])``: libcst's range starts at the parenthesis
+        return ann.lineno, len(line[:ann.col_offset].decode())
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """(1-based line, 0-based column) of a node of this module's tree."""
@@ -132,7 +191,15 @@ class NotFound:
     reason: str
 
 
-Symbol = External | ModuleSym | DefSym | NotFound | None
+@dataclass(frozen=True)
+class ReadTypedDict:
+    """A TypedDict class of a project module read without libcst (``plain_typeddicts``):
+    what a DefSym of that class evaluates to. Only that reading's resolver gives it."""
+
+    td: TypedDictType
+
+
+Symbol = External | ModuleSym | DefSym | ReadTypedDict | NotFound | None
 """None: cannot decide (star import of unknown content, several bindings, ...)."""
 
 
@@ -329,6 +396,8 @@ class ModuleIndex:
         self.config = config
         self._files: dict[str, Path | None] = {}
         self._modules: dict[Path, tuple[tuple[int, int] | None, ModuleInfo | None]] = {}
+        self._trees: dict[Path, tuple[tuple[int, int] | None,
+                                      tuple[ast.Module, str, Path] | None]] = {}
         self._folders: dict[Path, tuple[int, int] | None] = {}
         # (module, name) pairs being looked up: a name met again on the way is an import
         # cycle (the depth limit alone lets cycles with several bindings fan out for minutes).
@@ -350,6 +419,8 @@ class ModuleIndex:
         changes its folder's mtime). True if anything changed.
         """
         changed = any(_stat_key(path) != key for path, (key, _info) in self._modules.items())
+        changed = changed or any(_stat_key(path) != key
+                                 for path, (key, _tree) in self._trees.items())
         changed = changed or any(_stat_key(folder) != key
                                  for folder, key in self._folders.items())
         if changed:
@@ -377,6 +448,35 @@ class ModuleIndex:
                 if folder not in self._folders:
                     self._folders[folder] = _stat_key(folder)  # pkg/__init__.py lives here
 
+    def get_ast(self, name: str) -> tuple[ast.Module, str, Path] | None:
+        """Module ``name`` read with Python's ``ast`` (tree, text, path), within the same
+        limits as ``get``; None if it cannot be read or parsed (``get`` then says why).
+
+        Kept and refreshed like the libcst trees: a file read either way is watched.
+        """
+        path = self.file(name)
+        if path is None:
+            return None
+        cached = self._trees.get(path)
+        if cached is not None:
+            return cached[1]
+        key = _stat_key(path)
+        found: tuple[ast.Module, str, Path] | None = None
+        try:
+            text = decode(read_bounded(path)).text
+            if nul_position(text) is None and nesting_problem(text) is None:
+                found = (ast.parse(text), text, path)
+        except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+            found = None
+        self._trees[path] = (key, found)
+        return found
+
+    def read_files(self) -> set[Path]:
+        """Every file read and parsed so far, by either reading."""
+        found = {info.path for info in self.loaded()}
+        found.update(tree[2] for _key, tree in self._trees.values() if tree is not None)
+        return found
+
     def exists(self, name: str) -> bool:
         return self.file(name) is not None
 
@@ -399,6 +499,7 @@ class ModuleIndex:
         """Forget every file and folder read (the next lookups read them again)."""
         self._files.clear()
         self._modules.clear()
+        self._trees.clear()
         self._folders.clear()
         self.failures.clear()
         self.generation += 1
@@ -426,7 +527,7 @@ class ModuleIndex:
                         return found
                 else:
                     return None  # anything may come from a foreign star import
-            if self.exists(f"{module.name}.{name}") and module.is_package:
+            if module.is_package and self.exists(f"{module.name}.{name}"):
                 # a submodule that was imported elsewhere is an attribute of its package
                 sub = self.get(f"{module.name}.{name}")
                 return ModuleSym(sub) if sub is not None else None

@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from tscrun.names import unique_fix
 from tscrun_lint.project.context import FileContext
 from tscrun_lint.rules.base import Invalid, Report, Rule, Valid
 from tscrun_lint.reading.sites import EmitSite, NameKind
@@ -101,7 +100,7 @@ class UnknownEvent(Rule):
         literal = site.literal
         if literal is None or site.name.value is None:
             return None
-        target = unique_fix(site.name.value, ctx.config.events)
+        target = ctx.config.event_name_index.unique_fix(site.name.value)
         if target is None:
             return None
         quote = literal.quote
