@@ -206,7 +206,13 @@ def _scan_depth(text: str, limit: int) -> TooDeep | None:
             depth = base + counts[-1] + 2 * indent
             if depth > limit:
                 return TooDeep(depth, tok.start[0], tok.start[1] + 1)
-    except (tokenize.TokenError, SyntaxError):
+    except (tokenize.TokenError, SyntaxError) as exc:
+        # Python 3.12's tokenizer (the C one) stops at 200 open brackets itself: that is
+        # this limit's finding, not a syntax error to leave to the parser.
+        if "too many nested parentheses" in str(exc):
+            where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], tuple) else (1, 0)
+            line, column = (int(where[0]), int(where[1])) if len(where) >= 2 else (1, 0)
+            return TooDeep(limit + 1, line, column + 1)
         return None  # the parser reports it in its own words
     return None
 
