@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.metadata import GlobalScope, QualifiedName, Scope
 
 from tscrun.diagnostics import message
-from tscrun_lint.reading.scope_facts import FileScopes
+from tscrun_lint.reading.scope_facts import NARROWING_CALLS, FileScopes
 from tscrun_lint.project.catalog import Catalog, Resolver
 from tscrun_lint.reading.literals import (
     CONTAINERS,
@@ -56,7 +56,6 @@ from tscrun_lint.base.typemodel import (
     UnionType,
     describe,
     is_subtype,
-    prim_accepts,
     td_compatible,
 )
 
@@ -154,10 +153,14 @@ def judge_payload(arg: cst.BaseExpression, expected: TypedDictType, event: str,
         index.volatile = False
 
 
-# Builtins that narrow their argument in a condition (their result says something of it).
-_NARROWING_BUILTINS = frozenset({"builtins.isinstance", "builtins.issubclass",
-                                 "builtins.callable", "builtins.hasattr", "builtins.bool",
-                                 "builtins.len"})
+# Calls whose result says something of their argument: those that narrow it (the scope
+# facts' list), and ``bool``/``len`` (``len`` narrows tuples).
+_NARROWING_BUILTINS = frozenset(f"builtins.{name}"
+                                 for name in (*NARROWING_CALLS, "bool", "len"))
+
+
+# Declared types of a value that is no mapping at all (TSC105).
+_NOT_MAPPINGS = (Prim, NoneType_, LiteralType, ListType, SetType, TupleType)
 
 
 class _Judge:
@@ -194,12 +197,13 @@ class _Judge:
             return self.plain_mapping(expr, td)
         return UNKNOWN
 
-    def plain_mapping(self, expr: cst.BaseExpression, td: TypedDictType) -> Verdict:
+    def plain_mapping(self, expr: cst.BaseExpression, td: TypedDictType,
+                      declared: Type | None = None) -> Verdict:
         """A value whose declared type is a ``dict``/``Mapping`` (a parameter
         ``data: dict[str, Any]``, an attribute, a call declared to return one): never a
         TypedDict to mypy, whatever it holds. (A str, a list, a tuple: not a mapping.)"""
-        actual = self.types.type_of(expr)
-        if isinstance(actual, Prim | NoneType_ | LiteralType | ListType | SetType | TupleType):
+        actual = declared if declared is not None else self.types.type_of(expr)
+        if isinstance(actual, _NOT_MAPPINGS):
             return self.not_a_mapping(expr, td, describe(actual))
         if not isinstance(actual, DictType):
             return UNKNOWN
@@ -228,8 +232,7 @@ class _Judge:
         inner = expr.value
         while isinstance(inner, cst.NamedExpr):
             inner = inner.value
-        is_dict_call = isinstance(inner, cst.Call) and self.qualname(inner.func) == "builtins.dict"
-        if not isinstance(inner, cst.Dict | cst.DictComp) and not is_dict_call:
+        if not self.plain_dict_display(inner):
             return self.payload(inner, td, depth + 1)
         inferred = infer_type(inner)
         actual = describe(inferred) if inferred is not None else "dict"
@@ -369,12 +372,7 @@ class _Judge:
             declared = self.call_type(call)
             if isinstance(declared, TypedDictType):
                 return self.incompatible(call, declared, td) if declared != td else OK
-            if isinstance(declared, Prim | NoneType_ | LiteralType | ListType | SetType
-                          | TupleType):
-                return self.not_a_mapping(call, td, describe(declared))
-            if isinstance(declared, DictType):
-                return self.plain_mapping(call, td)
-            return UNKNOWN
+            return self.plain_mapping(call, td, declared) if declared is not None else UNKNOWN
         if actual != td:
             return self.incompatible(call, actual, td)
         positional = [a for a in call.args if a.keyword is None and not a.star]
@@ -787,8 +785,7 @@ class _Judge:
                     return self.incompatible(expr, declared, td)
                 # mypy checked the value against the annotation where it was assigned
                 return self.payload(value, td, depth + 1) if value is not None else OK
-            if isinstance(declared, Prim | NoneType_ | LiteralType | ListType | SetType
-                          | TupleType):
+            if isinstance(declared, _NOT_MAPPINGS):
                 return self.not_a_mapping(expr, td, describe(declared))
             return UNKNOWN
         if value is None or self.ctx.scope_facts.is_mutated(expr):

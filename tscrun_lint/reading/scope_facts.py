@@ -21,7 +21,7 @@ _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__set
                        "__delitem__", "__ior__"})
 # Calls that narrow their argument in a condition (conditions are collected whole anyway;
 # these also count outside one, to be safe).
-_NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr"})
+NARROWING_CALLS = frozenset({"isinstance", "issubclass", "callable", "hasattr"})
 
 
 @dataclasses.dataclass
@@ -251,7 +251,7 @@ def _gather(owner: cst.CSTNode) -> ScopeFacts:
             if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and \
                     f.attr.value in _MUTATORS:
                 facts.mutated.add(f.value.value)
-            if isinstance(f, cst.Name) and f.value in _NARROWING_CALLS:
+            if isinstance(f, cst.Name) and f.value in NARROWING_CALLS:
                 testing = True
         elif isinstance(node, cst.IfExp):
             for name in branches:

@@ -25,7 +25,12 @@ from libcst.metadata import Assignment, ClassScope, ComprehensionScope, Function
 
 from tscrun_lint.reading.scope_facts import FileScopes
 from tscrun_lint.project.catalog import Catalog, Resolver, parse_expr
-from tscrun_lint.reading.literals import infer_type, literal_description, string_value
+from tscrun_lint.reading.literals import (
+    infer_type,
+    literal_description,
+    literal_value,
+    string_value,
+)
 from tscrun_lint.project.modules import (
     Binding,
     DefSym,
@@ -718,8 +723,11 @@ class ValueTypes(Declarations):
         if isinstance(receiver, DictType):
             return receiver.value
         if isinstance(receiver, TupleType) and receiver.items is not None:
-            at = _int_literal(index)  # t[0] of a tuple[str, int] is its first item's type
-            if at is None or not -len(receiver.items) <= at < len(receiver.items):
+            # t[0] of a tuple[str, int] is its first item's type (t[-1] its last)
+            at = literal_value(index) if not isinstance(index, cst.UnaryOperation) or \
+                isinstance(index.operator, cst.Minus) else None
+            if not isinstance(at, int) or isinstance(at, bool) or \
+                    not -len(receiver.items) <= at < len(receiver.items):
                 return None
             return receiver.items[at]
         position = self.type_of(index, depth)
@@ -848,19 +856,6 @@ def _widen(t: Type) -> Type:
 def _describe(t: Type) -> str:
     return describe(t)
 
-
-def _int_literal(expr: cst.BaseExpression) -> int | None:
-    """The value of ``3`` or ``-1`` written as an index."""
-    negative = False
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        negative, expr = True, expr.expression
-    if not isinstance(expr, cst.Integer):
-        return None
-    try:
-        value = int(expr.value.replace("_", ""), 0)
-    except ValueError:
-        return None
-    return -value if negative else value
 
 
 def _enum_member(name: str, value: cst.CSTNode | None) -> bool:
